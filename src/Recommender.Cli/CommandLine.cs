@@ -1,0 +1,130 @@
+using System.Globalization;
+using Recommender.Core.Training;
+
+namespace Recommender.Cli;
+
+/// <summary>A command-line mistake; the message names the option.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary><c>--name value</c> pairs and bare <c>--flag</c>s. Every option must be read, so a typo is an error.</summary>
+internal sealed class CommandLine
+{
+    private static readonly HashSet<string> Flags = ["--json"];
+    private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    public static CommandLine Parse(ReadOnlySpan<string> args)
+    {
+        var line = new CommandLine();
+        for (var n = 0; n < args.Length; n++)
+        {
+            var name = args[n];
+            if (!name.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new UsageException($"unexpected argument '{name}'.");
+            }
+
+            string? value = null;
+            if (!Flags.Contains(name))
+            {
+                if (n + 1 >= args.Length)
+                {
+                    throw new UsageException($"{name} needs a value.");
+                }
+
+                value = args[++n];
+            }
+
+            if (!line._values.TryAdd(name, value))
+            {
+                throw new UsageException($"{name} is given twice.");
+            }
+        }
+
+        return line;
+    }
+
+    public bool Flag(string name)
+    {
+        _read.Add(name);
+        return _values.ContainsKey(name);
+    }
+
+    public string? String(string name)
+    {
+        _read.Add(name);
+        return _values.GetValueOrDefault(name);
+    }
+
+    public string RequiredString(string name) => String(name) ?? throw new UsageException($"{name} is required.");
+
+    public int? Int(string name) => Number(name, s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture));
+
+    public double? Double(string name) => Number(name, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
+
+    /// <summary>Throws when an option was given that no command read.</summary>
+    public void EnsureAllRead()
+    {
+        var unknown = _values.Keys.Where(k => !_read.Contains(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UsageException($"unknown option {string.Join(", ", unknown)}.");
+        }
+    }
+
+    /// <summary>Training parameters: the algorithm's defaults overridden by any options given.</summary>
+    public TrainingParameters Parameters()
+    {
+        var algorithm = String("--algorithm") switch
+        {
+            null or "biased-sgd" => Algorithm.BiasedSgd,
+            "als" => Algorithm.Als,
+            "notebook" => Algorithm.Notebook,
+            var other => throw new UsageException($"--algorithm must be biased-sgd, als or notebook, not '{other}'."),
+        };
+        var p = TrainingParameters.For(algorithm);
+        p = p with
+        {
+            Factors = Int("--factors") ?? p.Factors,
+            Epochs = Int("--epochs") ?? p.Epochs,
+            LearningRate = (float?)Double("--learning-rate") ?? p.LearningRate,
+            LearningRateDecay = (float?)Double("--decay") ?? p.LearningRateDecay,
+            Regularization = (float?)Double("--regularization") ?? p.Regularization,
+            BiasRegularization = (float?)Double("--bias-regularization") ?? p.BiasRegularization,
+            InitStandardDeviation = Double("--init-std") ?? p.InitStandardDeviation,
+            Seed = Int("--seed") ?? p.Seed,
+            EarlyStoppingPatience = Int("--patience") ?? p.EarlyStoppingPatience,
+            MinRating = (float?)Double("--min-rating") ?? p.MinRating,
+            MaxRating = (float?)Double("--max-rating") ?? p.MaxRating,
+        };
+        try
+        {
+            p.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        return p;
+    }
+
+    private T? Number<T>(string name, Func<string, T> parse)
+        where T : struct
+    {
+        var text = String(name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return parse(text);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new UsageException($"{name} must be a number, not '{text}'.");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Recommender.Core.Data;
+using Recommender.Core.Evaluation;
+using Recommender.Core.Training;
+
+namespace Recommender.Cli.Commands;
+
+/// <summary>
+/// <c>cross-validate --input FILE [--folds N]</c>: k-fold cross-validation on one file — the way to choose
+/// hyperparameters without ever touching a test set.
+/// </summary>
+internal static class CrossValidateCommand
+{
+    public static int Run(CommandLine options, TextWriter output, TextWriter error)
+    {
+        var input = options.RequiredString("--input");
+        var folds = options.Int("--folds") ?? 5;
+        var json = options.Flag("--json");
+        var parameters = options.Parameters();
+        options.EnsureAllRead();
+        if (folds < 2)
+        {
+            throw new UsageException("--folds must be at least 2.");
+        }
+
+        var data = RatingFileReader.ReadFile(input);
+        var rmses = new List<double>();
+        var maes = new List<double>();
+        var fold = 0;
+        foreach (var (train, test) in DatasetSplit.KFold(data, folds, parameters.Seed))
+        {
+            fold++;
+            var result = Trainers.Create(parameters).Fit(train);
+            var (rmse, mae) = Evaluator.Accuracy(result.Model, test);
+            rmses.Add(rmse);
+            maes.Add(mae);
+            error.WriteLine($"fold {fold}/{folds}: rmse {Output.F(rmse)}  mae {Output.F(mae)}  fit {Output.F(result.Elapsed.TotalSeconds, "F2")} s");
+        }
+
+        var mean = rmses.Average();
+        var sd = Math.Sqrt(rmses.Sum(r => (r - mean) * (r - mean)) / Math.Max(1, rmses.Count - 1));
+        output.WriteLine($"cv RMSE          {Output.F(mean)} ± {Output.F(sd)} over {folds} folds");
+        output.WriteLine($"cv MAE           {Output.F(maes.Average())}");
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new { rmse = mean, rmseStdDev = sd, mae = maes.Average(), folds, algorithm = Output.Name(parameters.Algorithm), parameters.Factors, parameters.Epochs }));
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Globalization;
+
+namespace Recommender.Core.Data;
+
+/// <summary>The text formats of rating files.</summary>
+public enum RatingFileFormat
+{
+    /// <summary>Detect from the first line: <c>::</c> → MovieLens .dat, a tab → MovieLens u.data, else CSV.</summary>
+    Auto = 0,
+
+    /// <summary>Comma-separated <c>user,item,rating[,timestamp]</c>, optional header, RFC 4180 quoting (MovieLens ratings.csv).</summary>
+    Csv = 1,
+
+    /// <summary>Tab-separated <c>user item rating timestamp</c> (MovieLens 100K u.data).</summary>
+    Tab = 2,
+
+    /// <summary><c>user::item::rating::timestamp</c> (MovieLens 1M/10M ratings.dat).</summary>
+    DoubleColon = 3,
+}
+
+/// <summary>One parsed rating line.</summary>
+public readonly record struct RatingRecord(string UserId, string ItemId, float Rating, long? Timestamp, long Line);
+
+/// <summary>A malformed line in a rating file; the message names the line number and the problem.</summary>
+public sealed class RatingFormatException(long line, string problem)
+    : FormatException($"Line {line}: {problem}")
+{
+    /// <summary>1-based line number.</summary>
+    public long Line { get; } = line;
+}
+
+/// <summary>
+/// Streams ratings from MovieLens <c>u.data</c> (tab), <c>ratings.dat</c> (<c>::</c>), <c>ratings.csv</c> (header) and
+/// generic <c>user,item,rating[,timestamp]</c> CSV with or without a header. A header is recognised when the first
+/// line's rating field is not a number. Blank lines are skipped; any other malformed line throws
+/// <see cref="RatingFormatException"/> with its line number.
+/// </summary>
+public static class RatingFileReader
+{
+    /// <summary>Reads a file into a new dataset.</summary>
+    public static RatingDataset ReadFile(string path, RatingFileFormat format = RatingFileFormat.Auto)
+    {
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        var builder = new RatingDatasetBuilder(capacity: 1 << 16);
+        ReadInto(reader, builder, format);
+        return builder.Build();
+    }
+
+    /// <summary>Reads every rating from <paramref name="reader"/> into <paramref name="builder"/>; returns the count.</summary>
+    public static long ReadInto(TextReader reader, RatingDatasetBuilder builder, RatingFileFormat format = RatingFileFormat.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        long count = 0;
+        Parse(reader, format, (user, item, rating, _) =>
+        {
+            builder.Add(builder.Users.GetOrAdd(user), builder.Items.GetOrAdd(item), rating);
+            count++;
+        });
+        return count;
+    }
+
+    /// <summary>Reads every rating as a <see cref="RatingRecord"/>.</summary>
+    public static IEnumerable<RatingRecord> ReadRecords(TextReader reader, RatingFileFormat format = RatingFileFormat.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var detected = format;
+        long lineNumber = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (ParseLine(line, lineNumber, ref detected, out var fields))
+            {
+                yield return new RatingRecord(fields.User.ToString(), fields.Item.ToString(), fields.Rating, fields.Timestamp, lineNumber);
+            }
+        }
+    }
+
+    /// <summary>Receives one parsed rating without allocating its ids.</summary>
+    public delegate void RatingSink(ReadOnlySpan<char> userId, ReadOnlySpan<char> itemId, float rating, long? timestamp);
+
+    /// <summary>Parses every line, calling <paramref name="sink"/> for each rating.</summary>
+    public static void Parse(TextReader reader, RatingFileFormat format, RatingSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(sink);
+        var detected = format;
+        long lineNumber = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (ParseLine(line, lineNumber, ref detected, out var fields))
+            {
+                sink(fields.User, fields.Item, fields.Rating, fields.Timestamp);
+            }
+        }
+    }
+
+    private ref struct Fields
+    {
+        public ReadOnlySpan<char> User;
+        public ReadOnlySpan<char> Item;
+        public float Rating;
+        public long? Timestamp;
+    }
+
+    /// <summary>Parses one line; false for a blank line or a header on line 1.</summary>
+    private static bool ParseLine(string line, long lineNumber, ref RatingFileFormat format, out Fields fields)
+    {
+        fields = default;
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return false;
+        }
+
+        if (format == RatingFileFormat.Auto)
+        {
+            format = line.Contains("::", StringComparison.Ordinal) ? RatingFileFormat.DoubleColon
+                : line.Contains('\t', StringComparison.Ordinal) ? RatingFileFormat.Tab
+                : RatingFileFormat.Csv;
+        }
+
+        var span = line.AsSpan().TrimEnd('\r');
+        ReadOnlySpan<char> user, item, rating, timestamp;
+        int count;
+        if (format == RatingFileFormat.Csv && span.Contains('"'))
+        {
+            var parts = CsvFields(span, lineNumber);
+            count = parts.Count;
+            CheckFieldCount(count, lineNumber);
+            user = parts[0];
+            item = parts[1];
+            rating = parts[2];
+            timestamp = count == 4 ? parts[3] : default;
+        }
+        else
+        {
+            Span<Range> ranges = stackalloc Range[5];
+            count = format switch
+            {
+                RatingFileFormat.Tab => span.Split(ranges, '\t'),
+                RatingFileFormat.DoubleColon => span.Split(ranges, "::"),
+                _ => span.Split(ranges, ','),
+            };
+            CheckFieldCount(count, lineNumber);
+            user = span[ranges[0]].Trim();
+            item = span[ranges[1]].Trim();
+            rating = span[ranges[2]].Trim();
+            timestamp = count == 4 ? span[ranges[3]].Trim() : default;
+        }
+
+        if (lineNumber == 1 && !float.TryParse(rating, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            return false; // A header line.
+        }
+
+        return Fill(user, item, rating, timestamp, lineNumber, out fields);
+    }
+
+    private static void CheckFieldCount(int count, long lineNumber)
+    {
+        if (count is < 3 or > 4)
+        {
+            throw new RatingFormatException(lineNumber, $"expected 3 or 4 fields (user, item, rating[, timestamp]) but found {count}.");
+        }
+    }
+
+    /// <summary>Splits a CSV line with RFC 4180 quotes ("" inside quotes is one quote).</summary>
+    private static List<string> CsvFields(ReadOnlySpan<char> line, long lineNumber)
+    {
+        var fields = new List<string>(4);
+        var current = new System.Text.StringBuilder();
+        var quoted = false;
+        var wasQuoted = false;
+        for (var n = 0; n < line.Length; n++)
+        {
+            var c = line[n];
+            if (quoted)
+            {
+                if (c != '"')
+                {
+                    current.Append(c);
+                }
+                else if (n + 1 < line.Length && line[n + 1] == '"')
+                {
+                    current.Append('"');
+                    n++;
+                }
+                else
+                {
+                    quoted = false;
+                }
+            }
+            else if (c == '"' && current.ToString().Trim().Length == 0 && !wasQuoted)
+            {
+                quoted = wasQuoted = true;
+                current.Clear();
+            }
+            else if (c == ',')
+            {
+                fields.Add(wasQuoted ? current.ToString() : current.ToString().Trim());
+                current.Clear();
+                wasQuoted = false;
+            }
+            else if (wasQuoted && !char.IsWhiteSpace(c))
+            {
+                throw new RatingFormatException(lineNumber, "unexpected text after a closing quote.");
+            }
+            else if (!wasQuoted)
+            {
+                current.Append(c);
+            }
+        }
+
+        if (quoted)
+        {
+            throw new RatingFormatException(lineNumber, "a quoted field is not closed.");
+        }
+
+        fields.Add(wasQuoted ? current.ToString() : current.ToString().Trim());
+        return fields;
+    }
+
+    private static bool Fill(ReadOnlySpan<char> user, ReadOnlySpan<char> item, ReadOnlySpan<char> rating, ReadOnlySpan<char> timestamp, long lineNumber, out Fields fields)
+    {
+        fields = default;
+        if (user.IsEmpty)
+        {
+            throw new RatingFormatException(lineNumber, "the user id is empty.");
+        }
+
+        if (item.IsEmpty)
+        {
+            throw new RatingFormatException(lineNumber, "the item id is empty.");
+        }
+
+        if (!float.TryParse(rating, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !float.IsFinite(value))
+        {
+            throw new RatingFormatException(lineNumber, $"the rating '{rating}' is not a finite number.");
+        }
+
+        long? time = null;
+        if (!timestamp.IsEmpty)
+        {
+            if (!long.TryParse(timestamp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t))
+            {
+                throw new RatingFormatException(lineNumber, $"the timestamp '{timestamp}' is not an integer.");
+            }
+
+            time = t;
+        }
+
+        fields.User = user;
+        fields.Item = item;
+        fields.Rating = value;
+        fields.Timestamp = time;
+        return true;
+    }
+}

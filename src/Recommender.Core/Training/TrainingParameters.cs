@@ -1,0 +1,111 @@
+namespace Recommender.Core.Training;
+
+/// <summary>
+/// Hyperparameters of a training run. <see cref="For"/> is the one source of defaults; change a value with
+/// a <c>with</c> expression. <see cref="Validate"/> names the first invalid field.
+/// </summary>
+/// <remarks>
+/// Defaults for <see cref="Algorithm.BiasedSgd"/> were chosen by 5-fold cross-validation on the MovieLens
+/// latest-small training split only (see the README); the notebook's defaults are the notebook's own values.
+/// </remarks>
+public sealed record TrainingParameters
+{
+    /// <summary>The algorithm to run.</summary>
+    public Algorithm Algorithm { get; init; } = Algorithm.BiasedSgd;
+
+    /// <summary>Number of latent factors k (the length of each user and item vector).</summary>
+    public int Factors { get; init; } = 128;
+
+    /// <summary>Maximum number of passes over the training ratings (ALS: alternations).</summary>
+    public int Epochs { get; init; } = 60;
+
+    /// <summary>SGD step size α at epoch 1 (unused by ALS).</summary>
+    public float LearningRate { get; init; } = 0.007f;
+
+    /// <summary>Per-epoch multiplicative learning-rate decay: α_t = α · decay^(t−1). 1 keeps α constant.</summary>
+    public float LearningRateDecay { get; init; } = 0.96f;
+
+    /// <summary>L2 regularization λ of the user and item factors.</summary>
+    public float Regularization { get; init; } = 0.06f;
+
+    /// <summary>L2 regularization of the user and item biases (unused by the notebook algorithm).</summary>
+    public float BiasRegularization { get; init; } = 0.01f;
+
+    /// <summary>Standard deviation of the normal initialisation of the factors; null means 1/k (the notebook's choice).</summary>
+    public double? InitStandardDeviation { get; init; } = 0.05;
+
+    /// <summary>Seed of every random choice (initialisation and visiting order). Equal seeds give equal models.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>
+    /// When a validation set is given: stop after this many epochs without a better validation RMSE and keep the
+    /// best epoch's model. 0 disables early stopping.
+    /// </summary>
+    public int EarlyStoppingPatience { get; init; } = 3;
+
+    /// <summary>Lowest rating of the scale; predictions are clipped to it.</summary>
+    public float MinRating { get; init; } = 0.5f;
+
+    /// <summary>Highest rating of the scale; predictions are clipped to it.</summary>
+    public float MaxRating { get; init; } = 5f;
+
+    /// <summary>The defaults of <paramref name="algorithm"/>.</summary>
+    public static TrainingParameters For(Algorithm algorithm) => algorithm switch
+    {
+        Algorithm.BiasedSgd => new TrainingParameters(),
+        Algorithm.Als => new TrainingParameters
+        {
+            Algorithm = Algorithm.Als,
+            Factors = 32,
+            Epochs = 15,
+            Regularization = 0.1f,
+            BiasRegularization = 0.1f,
+            LearningRate = 0f,
+            LearningRateDecay = 1f,
+            InitStandardDeviation = 0.1,
+        },
+        Algorithm.Notebook => new TrainingParameters
+        {
+            Algorithm = Algorithm.Notebook,
+            Factors = 5,
+            Epochs = 1000,
+            LearningRate = 0.01f,
+            LearningRateDecay = 1f,
+            Regularization = 0.02f,
+            BiasRegularization = 0f,
+            InitStandardDeviation = null,
+            EarlyStoppingPatience = 0,
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown algorithm."),
+    };
+
+    /// <summary>The standard deviation actually used for initialisation.</summary>
+    public double EffectiveInitStandardDeviation => InitStandardDeviation ?? 1.0 / Factors;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    public void Validate()
+    {
+        Check(Enum.IsDefined(Algorithm), nameof(Algorithm), "is not a known algorithm");
+        Check(Factors is >= 1 and <= 1024, nameof(Factors), "must be between 1 and 1024");
+        Check(Epochs is >= 1 and <= 100_000, nameof(Epochs), "must be between 1 and 100000");
+        Check(float.IsFinite(LearningRate) && LearningRate >= 0 && LearningRate < 1, nameof(LearningRate), "must be in [0, 1)");
+        Check(Algorithm == Algorithm.Als || LearningRate > 0, nameof(LearningRate), "must be positive for SGD");
+        Check(float.IsFinite(LearningRateDecay) && LearningRateDecay is > 0 and <= 1, nameof(LearningRateDecay), "must be in (0, 1]");
+        Check(float.IsFinite(Regularization) && Regularization >= 0, nameof(Regularization), "must be a finite non-negative number");
+        Check(Algorithm != Algorithm.Als || Regularization > 0, nameof(Regularization), "must be positive for ALS");
+        Check(float.IsFinite(BiasRegularization) && BiasRegularization >= 0, nameof(BiasRegularization), "must be a finite non-negative number");
+        Check(InitStandardDeviation is null || (double.IsFinite(InitStandardDeviation.Value) && InitStandardDeviation > 0),
+            nameof(InitStandardDeviation), "must be positive when set");
+        Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), "must not be negative");
+        Check(float.IsFinite(MinRating) && float.IsFinite(MaxRating) && MinRating < MaxRating, nameof(MinRating),
+            "must be finite and below MaxRating");
+    }
+
+    private static void Check(bool condition, string field, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"{field} {message}.", field);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Recommender.Cli;
+
+namespace Recommender.Core.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("recommender-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string WriteRatings(string name, Core.Data.RatingDataset data)
+    {
+        var path = Path.Combine(_directory, name);
+        using var writer = new StreamWriter(path);
+        writer.WriteLine("userId,movieId,rating");
+        for (var n = 0; n < data.Count; n++)
+        {
+            writer.WriteLine(FormattableString.Invariant($"{data.Users.GetId(data.UserIndices[n])},{data.Items.GetId(data.ItemIndices[n])},{data.Values[n]}"));
+        }
+
+        return path;
+    }
+
+    private (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private (string Train, string Test) Files()
+    {
+        var data = Synthetic.LowRank(users: 60, items: 40, rank: 2, noise: 0.3, density: 0.5, seed: 2);
+        var (train, test) = Core.Data.DatasetSplit.Holdout(data, 0.2, 1);
+        return (WriteRatings("train.csv", train), WriteRatings("test.csv", test));
+    }
+
+    [Fact]
+    public void Evaluate_PrintsMetricsAndAJsonLastLine()
+    {
+        var (train, test) = Files();
+        var (code, output, error) = Run("evaluate", "--train", train, "--test", test, "--factors", "8", "--epochs", "5", "--json");
+
+        Assert.Equal(0, code);
+        Assert.Contains("epoch    5", error, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        foreach (var field in new[] { "rmse", "mae", "precisionAt10", "ndcgAt10", "fitSeconds", "updatesPerSecond", "factors", "epochs", "algorithm" })
+        {
+            Assert.True(json.RootElement.TryGetProperty(field, out _), $"missing {field}");
+        }
+
+        Assert.InRange(json.RootElement.GetProperty("rmse").GetDouble(), 0.01, 1.5);
+        Assert.Equal(8, json.RootElement.GetProperty("factors").GetInt32());
+        Assert.Equal("biased-sgd", json.RootElement.GetProperty("algorithm").GetString());
+    }
+
+    [Fact]
+    public void Bench_SmokeRunPrintsBothTrainersAndTheSpeedup()
+    {
+        var (train, test) = Files();
+        var (code, output, _) = Run("bench", "--train", train, "--test", test, "--factors", "8", "--epochs", "2", "--json");
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        Assert.True(json.RootElement.GetProperty("updatesPerSecond").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("scalarUpdatesPerSecond").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("speedup").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("peakWorkingSetMb").GetDouble() > 1);
+    }
+
+    [Fact]
+    public void TrainAndCrossValidate_Run()
+    {
+        var (train, _) = Files();
+        Assert.Equal(0, Run("train", "--input", train, "--algorithm", "als", "--factors", "4", "--epochs", "3").Code);
+        var (code, output, _) = Run("cross-validate", "--input", train, "--folds", "3", "--factors", "4", "--epochs", "3");
+        Assert.Equal(0, code);
+        Assert.Contains("over 3 folds", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_ReportsTheLineNumber_OfAMalformedLine()
+    {
+        var path = Path.Combine(_directory, "bad.csv");
+        File.WriteAllText(path, "1,1,4\n1,2,5\n2,1,oops\n");
+        var (code, _, error) = Run("evaluate", "--train", path, "--test", path);
+        Assert.Equal(1, code);
+        Assert.Contains("Line 3:", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("evaluate", "--train", "a")]
+    [InlineData("evaluate", "--train", "a", "--test", "b", "--factors", "many")]
+    [InlineData("evaluate", "--train", "a", "--test", "b", "--algorithm", "magic")]
+    [InlineData("evaluate", "--train", "a", "--test", "b", "--typo", "1")]
+    [InlineData("fly")]
+    public void UsageErrors_ExitWithTwoAndNameTheProblem(params string[] args)
+    {
+        var (code, _, error) = Run(args);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+    }
+}
