@@ -25,7 +25,8 @@ public sealed partial class FactorModel
     private readonly int[] _userCounts;
     private readonly int[] _itemCounts;
 
-    internal FactorModel(
+    /// <summary>Builds a model from trained weights; <paramref name="rated"/> gives each user's rated items for exclusion.</summary>
+    internal static FactorModel Create(
         FactorWeights weights,
         IdMap users,
         IdMap items,
@@ -34,14 +35,52 @@ public sealed partial class FactorModel
         int[] itemTrainingCounts,
         RatingDataset rated)
     {
-        _weights = weights;
         // Id maps may be shared with datasets that keep growing; the model keeps its own frozen copies.
-        Users = new IdMap(users.Ids.Take(weights.Users));
-        Items = new IdMap(items.Ids.Take(weights.Items));
+        var (offsets, ratedItems) = BuildRatedIndex(rated, weights.Users);
+        return new FactorModel(
+            weights,
+            new IdMap(users.Ids.Take(weights.Users)),
+            new IdMap(items.Ids.Take(weights.Items)),
+            parameters,
+            userTrainingCounts,
+            itemTrainingCounts,
+            offsets,
+            ratedItems);
+    }
+
+    internal FactorModel(
+        FactorWeights weights,
+        IdMap users,
+        IdMap items,
+        TrainingParameters parameters,
+        int[] userTrainingCounts,
+        int[] itemTrainingCounts,
+        int[] ratedOffsets,
+        int[] ratedItems)
+    {
+        if (users.Count != weights.Users || items.Count != weights.Items || userTrainingCounts.Length != weights.Users
+            || itemTrainingCounts.Length != weights.Items || ratedOffsets.Length != weights.Users + 1
+            || ratedOffsets[^1] != ratedItems.Length)
+        {
+            throw new ArgumentException("The model's arrays do not agree in size.");
+        }
+
+        foreach (var item in ratedItems)
+        {
+            if ((uint)item >= (uint)weights.Items)
+            {
+                throw new ArgumentException("A rated item index is out of range.");
+            }
+        }
+
+        _weights = weights;
+        Users = users;
+        Items = items;
         Parameters = parameters;
         _userCounts = userTrainingCounts;
         _itemCounts = itemTrainingCounts;
-        (_ratedOffsets, _ratedItems) = BuildRatedIndex(rated, users.Count);
+        _ratedOffsets = ratedOffsets;
+        _ratedItems = ratedItems;
         _gram = new Lazy<UserGram>(() => UserGram.Build(this));
         _itemNorms = new Lazy<float[]>(() => RowNorms(_weights.ItemFactors, _weights.Items));
         _userNorms = new Lazy<float[]>(() => RowNorms(_weights.UserFactors, _weights.Users));
@@ -103,6 +142,11 @@ public sealed partial class FactorModel
     internal int[] UserTrainingCounts => _userCounts;
 
     internal int[] ItemTrainingCounts => _itemCounts;
+
+    internal (int[] Offsets, int[] Items) RatedIndex => (_ratedOffsets, _ratedItems);
+
+    /// <summary>True when every parameter is a finite number (a publishing gate checks this).</summary>
+    public bool IsFinite => _weights.AllFinite();
 
     /// <summary>The same model stamped with a version, training time and metrics; the parameters are shared, not copied.</summary>
     public FactorModel WithInfo(long version, DateTimeOffset trainedAt, ModelMetrics? metrics) =>
@@ -192,7 +236,10 @@ public sealed partial class FactorModel
         var offsets = new int[userCount + 1];
         foreach (var u in rated.UserIndices)
         {
-            offsets[u + 1]++;
+            if (u < userCount)
+            {
+                offsets[u + 1]++;
+            }
         }
 
         for (var u = 0; u < userCount; u++)
@@ -200,11 +247,14 @@ public sealed partial class FactorModel
             offsets[u + 1] += offsets[u];
         }
 
-        var items = new int[rated.Count];
+        var items = new int[offsets[userCount]];
         var next = offsets[..^1];
         for (var n = 0; n < rated.Count; n++)
         {
-            items[next[rated.UserIndices[n]]++] = rated.ItemIndices[n];
+            if (rated.UserIndices[n] < userCount)
+            {
+                items[next[rated.UserIndices[n]]++] = rated.ItemIndices[n];
+            }
         }
 
         for (var u = 0; u < userCount; u++)

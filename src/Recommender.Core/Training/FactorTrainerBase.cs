@@ -95,7 +95,7 @@ internal abstract class FactorTrainerBase(TrainingParameters parameters) : IFact
 
         var final = best ?? weights;
         final.ClearUntrained(userCounts, itemCounts);
-        var model = new FactorModel(final, train.Users, train.Items, Parameters, userCounts, itemCounts, train);
+        var model = FactorModel.Create(final, train.Users, train.Items, Parameters, userCounts, itemCounts, train);
         return new TrainingResult(model, history, bestEpoch, (long)epochsRun * train.Count, clock.Elapsed);
     }
 

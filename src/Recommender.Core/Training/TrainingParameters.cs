@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Recommender.Core.Training;
 
 /// <summary>
@@ -11,6 +13,7 @@ namespace Recommender.Core.Training;
 public sealed record TrainingParameters
 {
     /// <summary>The algorithm to run.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<Algorithm>))]
     public Algorithm Algorithm { get; init; } = Algorithm.BiasedSgd;
 
     /// <summary>Number of latent factors k (the length of each user and item vector).</summary>
@@ -80,6 +83,7 @@ public sealed record TrainingParameters
     };
 
     /// <summary>The standard deviation actually used for initialisation.</summary>
+    [JsonIgnore]
     public double EffectiveInitStandardDeviation => InitStandardDeviation ?? 1.0 / Factors;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>

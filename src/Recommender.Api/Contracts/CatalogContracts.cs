@@ -1,0 +1,84 @@
+using System.Text.Json;
+
+namespace Recommender.Api.Contracts;
+
+/// <summary>A user in a listing.</summary>
+public sealed record UserSummary
+{
+    /// <example>Hermione</example>
+    public required string UserId { get; init; }
+
+    /// <example>Hermione</example>
+    public string? DisplayName { get; init; }
+
+    /// <example>10</example>
+    public required int RatingCount { get; init; }
+}
+
+/// <summary>A user with their details.</summary>
+public sealed record UserResponse
+{
+    /// <example>Hermione</example>
+    public required string UserId { get; init; }
+
+    /// <example>Hermione</example>
+    public string? DisplayName { get; init; }
+
+    public JsonElement? Metadata { get; init; }
+
+    /// <example>10</example>
+    public required int RatingCount { get; init; }
+
+    /// <example>2026-11-29T12:00:00+00:00</example>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>True when the serving model was trained with this user (otherwise they are served by fold-in).</summary>
+    /// <example>true</example>
+    public required bool InModel { get; init; }
+}
+
+/// <summary>An item in a listing.</summary>
+public sealed record ItemSummary
+{
+    /// <example>Back in Black</example>
+    public required string ItemId { get; init; }
+
+    /// <example>Back in Black</example>
+    public string? DisplayName { get; init; }
+
+    /// <example>2</example>
+    public required int RatingCount { get; init; }
+}
+
+/// <summary>An item with its details.</summary>
+public sealed record ItemResponse
+{
+    /// <example>Back in Black</example>
+    public required string ItemId { get; init; }
+
+    /// <example>Back in Black</example>
+    public string? DisplayName { get; init; }
+
+    public JsonElement? Metadata { get; init; }
+
+    /// <example>2</example>
+    public required int RatingCount { get; init; }
+
+    /// <example>2026-11-29T12:00:00+00:00</example>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>True when the serving model was trained with ratings of this item (otherwise it gets the fallback).</summary>
+    /// <example>true</example>
+    public required bool InModel { get; init; }
+}
+
+/// <summary>An item's name and metadata.</summary>
+public sealed record ItemUpdateRequest
+{
+    /// <summary>Display name, at most 256 characters.</summary>
+    /// <example>Back in Black (AC/DC, 1980)</example>
+    public string? Name { get; init; }
+
+    /// <summary>Any JSON value, at most 16 KiB.</summary>
+    public JsonElement? Metadata { get; init; }
+}

@@ -1,0 +1,139 @@
+using System.Text.Json;
+
+namespace Recommender.Api.Contracts;
+
+/// <summary>The serving model and the trainer's state.</summary>
+public sealed record ModelResponse
+{
+    /// <summary>The serving version; null while no model exists.</summary>
+    /// <example>3</example>
+    public long? Version { get; init; }
+
+    /// <example>2026-11-29T12:00:00+00:00</example>
+    public DateTimeOffset? TrainedAt { get; init; }
+
+    /// <example>BiasedSgd</example>
+    public string? Algorithm { get; init; }
+
+    /// <summary>The training parameters of the serving model.</summary>
+    public JsonElement? Parameters { get; init; }
+
+    /// <summary>Users, items and ratings the serving model was trained on.</summary>
+    public ModelCounts? Counts { get; init; }
+
+    /// <summary>Metrics on the seeded holdout.</summary>
+    public MetricsResponse? Metrics { get; init; }
+
+    /// <summary>Users served by fold-in because their ratings changed after training.</summary>
+    /// <example>0</example>
+    public required int FoldedInUsers { get; init; }
+
+    public required TrainingStateResponse Training { get; init; }
+
+    /// <summary>The serving version's training history, one entry per epoch.</summary>
+    public required IReadOnlyList<EpochResponse> History { get; init; }
+}
+
+/// <summary>Sizes of a model.</summary>
+public sealed record ModelCounts
+{
+    /// <example>4</example>
+    public required int Users { get; init; }
+
+    /// <example>12</example>
+    public required int Items { get; init; }
+
+    /// <example>40</example>
+    public required int Ratings { get; init; }
+}
+
+/// <summary>Holdout metrics.</summary>
+public sealed record MetricsResponse
+{
+    /// <example>0.91</example>
+    public required double Rmse { get; init; }
+
+    /// <example>0.72</example>
+    public required double Mae { get; init; }
+
+    /// <example>0.05</example>
+    public required double PrecisionAt10 { get; init; }
+
+    /// <example>0.12</example>
+    public required double RecallAt10 { get; init; }
+
+    /// <example>0.08</example>
+    public required double NdcgAt10 { get; init; }
+
+    /// <example>4</example>
+    public required int TestCount { get; init; }
+}
+
+/// <summary>What the background trainer is doing and how its last run ended.</summary>
+public sealed record TrainingStateResponse
+{
+    /// <summary>"running" or "idle".</summary>
+    /// <example>idle</example>
+    public required string State { get; init; }
+
+    public DateTimeOffset? LastStartedAt { get; init; }
+
+    public DateTimeOffset? LastFinishedAt { get; init; }
+
+    /// <summary>published, skipped, rejected or failed.</summary>
+    /// <example>published</example>
+    public string? LastOutcome { get; init; }
+
+    /// <summary>Why the last failed or rejected run did not publish.</summary>
+    /// <example>null</example>
+    public string? LastError { get; init; }
+}
+
+/// <summary>One epoch of training history.</summary>
+public sealed record EpochResponse
+{
+    /// <example>1</example>
+    public required int Epoch { get; init; }
+
+    /// <example>120.5</example>
+    public required double Objective { get; init; }
+
+    /// <example>1.02</example>
+    public required double TrainRmse { get; init; }
+
+    /// <example>1.1</example>
+    public double? ValidationRmse { get; init; }
+
+    /// <example>0.01</example>
+    public required double ElapsedSeconds { get; init; }
+}
+
+/// <summary>A training run and the version it produced.</summary>
+public sealed record ModelVersionResponse
+{
+    /// <example>3</example>
+    public required long Version { get; init; }
+
+    /// <example>2026-11-29T12:00:00+00:00</example>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <example>BiasedSgd</example>
+    public required string Algorithm { get; init; }
+
+    /// <summary>active, kept (can be activated), pruned, rejected or failed.</summary>
+    /// <example>active</example>
+    public required string State { get; init; }
+
+    public JsonElement? Parameters { get; init; }
+
+    public MetricsResponse? Metrics { get; init; }
+
+    /// <example>null</example>
+    public string? Error { get; init; }
+
+    /// <example>40</example>
+    public required int RatingCount { get; init; }
+
+    /// <example>0.05</example>
+    public required double FitSeconds { get; init; }
+}

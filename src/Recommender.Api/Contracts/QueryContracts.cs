@@ -1,0 +1,210 @@
+namespace Recommender.Api.Contracts;
+
+/// <summary>One predicted rating.</summary>
+public sealed record PredictionResponse
+{
+    /// <example>Hermione</example>
+    public required string UserId { get; init; }
+
+    /// <example>Back in Black</example>
+    public required string ItemId { get; init; }
+
+    /// <summary>The prediction clipped to the rating scale.</summary>
+    /// <example>3.42</example>
+    public required float PredictedRating { get; init; }
+
+    /// <example>3</example>
+    public required long ModelVersion { get; init; }
+
+    /// <summary>Null when the full model answered; otherwise "unknown-user", "unknown-item" or "unknown-user-and-item" (μ plus the known bias).</summary>
+    /// <example>null</example>
+    public string? Fallback { get; init; }
+}
+
+/// <summary>A user's predicted rating of one item in their row.</summary>
+public sealed record PredictedItem
+{
+    /// <example>Back in Black</example>
+    public required string ItemId { get; init; }
+
+    /// <example>3.42</example>
+    public required float PredictedRating { get; init; }
+
+    /// <summary>The unclipped model score.</summary>
+    /// <example>3.42</example>
+    public required float Score { get; init; }
+
+    /// <summary>The user's actual rating, when they rated the item.</summary>
+    /// <example>null</example>
+    public double? ActualRating { get; init; }
+}
+
+/// <summary>A user's whole predicted row.</summary>
+public sealed record UserPredictionsResponse
+{
+    /// <example>Hermione</example>
+    public required string UserId { get; init; }
+
+    /// <example>3</example>
+    public required long ModelVersion { get; init; }
+
+    /// <summary>True when the user carries no information yet and every prediction is the item fallback.</summary>
+    /// <example>false</example>
+    public required bool Fallback { get; init; }
+
+    public required IReadOnlyList<PredictedItem> Items { get; init; }
+}
+
+/// <summary>A user's row of the predicted matrix.</summary>
+public sealed record PredictionRow
+{
+    /// <example>Hermione</example>
+    public required string UserId { get; init; }
+
+    /// <summary>Clipped predicted ratings, in the order of the response's <c>items</c>.</summary>
+    public required IReadOnlyList<float> Predicted { get; init; }
+
+    /// <summary>Unclipped scores (what similarity is computed over), same order.</summary>
+    public required IReadOnlyList<float> Scores { get; init; }
+
+    /// <summary>Actual ratings, null where the user has not rated the item.</summary>
+    public required IReadOnlyList<double?> Actual { get; init; }
+}
+
+/// <summary>The predicted users × items matrix, paged by users — the notebook's table.</summary>
+public sealed record PredictionMatrixResponse
+{
+    /// <example>3</example>
+    public required long ModelVersion { get; init; }
+
+    /// <example>1</example>
+    public required int PageNumber { get; init; }
+
+    /// <example>20</example>
+    public required int PageSize { get; init; }
+
+    /// <example>4</example>
+    public required int TotalUsers { get; init; }
+
+    /// <summary>Column order of every row.</summary>
+    public required IReadOnlyList<string> Items { get; init; }
+
+    public required IReadOnlyList<PredictionRow> Rows { get; init; }
+}
+
+/// <summary>A similar user.</summary>
+public sealed record SimilarUser
+{
+    /// <example>Spock</example>
+    public required string UserId { get; init; }
+
+    /// <example>0.926</example>
+    public required float Similarity { get; init; }
+}
+
+/// <summary>The users most similar to one user.</summary>
+public sealed record SimilarUsersResponse
+{
+    /// <example>Hermione</example>
+    public required string UserId { get; init; }
+
+    /// <example>3</example>
+    public required long ModelVersion { get; init; }
+
+    /// <summary>"predicted" (cosine of predicted-score rows, as the notebook) or "factors".</summary>
+    /// <example>predicted</example>
+    public required string Basis { get; init; }
+
+    public required IReadOnlyList<SimilarUser> Users { get; init; }
+}
+
+/// <summary>A row of the user × user similarity matrix.</summary>
+public sealed record SimilarityRow
+{
+    /// <example>Hermione</example>
+    public required string UserId { get; init; }
+
+    /// <summary>Cosine similarity with each user of the response's <c>users</c>.</summary>
+    public required IReadOnlyList<float> Similarities { get; init; }
+}
+
+/// <summary>The cosine user × user similarity over predicted-score rows, paged by rows.</summary>
+public sealed record SimilarityMatrixResponse
+{
+    /// <example>3</example>
+    public required long ModelVersion { get; init; }
+
+    /// <example>1</example>
+    public required int PageNumber { get; init; }
+
+    /// <example>20</example>
+    public required int PageSize { get; init; }
+
+    /// <example>4</example>
+    public required int TotalUsers { get; init; }
+
+    /// <summary>Column order of every row.</summary>
+    public required IReadOnlyList<string> Users { get; init; }
+
+    public required IReadOnlyList<SimilarityRow> Rows { get; init; }
+}
+
+/// <summary>A similar item.</summary>
+public sealed record SimilarItem
+{
+    /// <example>Survivor</example>
+    public required string ItemId { get; init; }
+
+    /// <example>0.81</example>
+    public required float Similarity { get; init; }
+}
+
+/// <summary>The items most similar to one item (cosine of item factors).</summary>
+public sealed record SimilarItemsResponse
+{
+    /// <example>Back in Black</example>
+    public required string ItemId { get; init; }
+
+    /// <example>3</example>
+    public required long ModelVersion { get; init; }
+
+    public required IReadOnlyList<SimilarItem> Items { get; init; }
+}
+
+/// <summary>A recommended item.</summary>
+public sealed record RecommendedItem
+{
+    /// <example>Back in Black</example>
+    public required string ItemId { get; init; }
+
+    /// <summary>The ranking score: the model's unclipped score, or for strategy=neighbors the similarity-weighted sum.</summary>
+    /// <example>9.902</example>
+    public required float Score { get; init; }
+
+    /// <summary>The user's own predicted rating of the item.</summary>
+    /// <example>3.42</example>
+    public required float PredictedRating { get; init; }
+}
+
+/// <summary>Ranked recommendations without the user's rated items.</summary>
+public sealed record RecommendationsResponse
+{
+    /// <example>Hermione</example>
+    public required string UserId { get; init; }
+
+    /// <example>3</example>
+    public required long ModelVersion { get; init; }
+
+    /// <summary>"model" or "neighbors".</summary>
+    /// <example>model</example>
+    public required string Strategy { get; init; }
+
+    /// <summary>True when the user carries no information yet and items are ranked by μ + b_i.</summary>
+    /// <example>false</example>
+    public required bool Fallback { get; init; }
+
+    public required IReadOnlyList<RecommendedItem> Items { get; init; }
+
+    /// <summary>For strategy=neighbors: the most similar users whose predictions were summed.</summary>
+    public IReadOnlyList<SimilarUser>? Neighbors { get; init; }
+}

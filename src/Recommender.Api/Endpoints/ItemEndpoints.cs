@@ -1,0 +1,144 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Contracts;
+using Recommender.Api.Options;
+using Recommender.Api.Training;
+using Recommender.Data;
+using Recommender.Data.Entities;
+
+namespace Recommender.Api.Endpoints;
+
+/// <summary><c>/api/items</c>: listing, details, names and metadata of items.</summary>
+public static class ItemEndpoints
+{
+    private const int MaxMetadataLength = 16 * 1024;
+    private const int MaxNameLength = 256;
+
+    public static IEndpointRouteBuilder MapItemEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/items").WithTags("Items");
+        group.MapGet("/", GetItems).WithName(nameof(GetItems)).WithSummary("List items by page; `search` filters ids by prefix.");
+        group.MapGet("/{itemId}", GetItem).WithName(nameof(GetItem)).WithSummary("An item with its rating count.");
+        group.MapPut("/{itemId}", PutItem).WithName(nameof(PutItem)).WithSummary("Create or update an item's name and metadata (201 when new).");
+        return app;
+    }
+
+    public static async Task<Results<Ok<Page<ItemSummary>>, ValidationProblem>> GetItems(
+        RecommenderDbContext db,
+        IOptions<RecommendationsOptions> options,
+        CancellationToken cancellationToken,
+        string? search = null,
+        int page = 1,
+        int pageSize = 20)
+    {
+        var errors = Paging.Check(page, pageSize, options.Value);
+        if (search is { Length: > User.MaxIdLength })
+        {
+            errors["search"] = [$"search must be at most {User.MaxIdLength} characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Validation.Invalid(errors);
+        }
+
+        var query = db.Items.AsNoTracking();
+        if (!string.IsNullOrEmpty(search))
+        {
+            query = query.Where(i => i.Id.StartsWith(search));
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderBy(i => i.Id).Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(i => new ItemSummary { ItemId = i.Id, DisplayName = i.DisplayName, RatingCount = i.Ratings.Count })
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new Page<ItemSummary> { PageNumber = page, PageSize = pageSize, Total = total, Items = items });
+    }
+
+    public static async Task<Results<Ok<ItemResponse>, ProblemHttpResult, ValidationProblem>> GetItem(
+        string itemId,
+        RecommenderDbContext db,
+        ModelStore store,
+        CancellationToken cancellationToken)
+    {
+        if (Validation.IdProblem(itemId) is not null)
+        {
+            return Validation.InvalidId("itemId", itemId);
+        }
+
+        var item = await db.Items.AsNoTracking().Where(i => i.Id == itemId)
+            .Select(i => new { i.Id, i.DisplayName, i.Metadata, i.CreatedAt, Count = i.Ratings.Count })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (item is null)
+        {
+            return Validation.UnknownItem(itemId);
+        }
+
+        var model = store.Current?.Model;
+        var index = model?.Items.IndexOf(itemId) ?? -1;
+        return TypedResults.Ok(new ItemResponse
+        {
+            ItemId = item.Id,
+            DisplayName = item.DisplayName,
+            Metadata = UserEndpoints.ParseMetadata(item.Metadata),
+            RatingCount = item.Count,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(item.CreatedAt),
+            InModel = index >= 0 && model!.IsItemTrained(index),
+        });
+    }
+
+    public static async Task<Results<Created<ItemResponse>, Ok<ItemResponse>, ValidationProblem>> PutItem(
+        string itemId,
+        ItemUpdateRequest request,
+        RecommenderDbContext db,
+        ModelStore store,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Validation.CheckId(errors, "itemId", itemId);
+        if (request.Name is { } name && (name.Length > MaxNameLength || name.Any(char.IsControl)))
+        {
+            errors["name"] = [$"name must be at most {MaxNameLength} characters without control characters."];
+        }
+
+        var metadata = request.Metadata is { ValueKind: not System.Text.Json.JsonValueKind.Undefined and not System.Text.Json.JsonValueKind.Null } m
+            ? m.GetRawText()
+            : null;
+        if (metadata is { Length: > MaxMetadataLength })
+        {
+            errors["metadata"] = [$"metadata must be at most {MaxMetadataLength} characters of JSON."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Validation.Invalid(errors);
+        }
+
+        var item = await db.Items.FindAsync([itemId], cancellationToken);
+        var created = item is null;
+        if (item is null)
+        {
+            item = new Item { Id = itemId, CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds() };
+            db.Items.Add(item);
+        }
+
+        item.DisplayName = request.Name;
+        item.Metadata = metadata;
+        await db.SaveChangesAsync(cancellationToken);
+        var count = created ? 0 : await db.Ratings.CountAsync(r => r.ItemId == itemId, cancellationToken);
+        var model = store.Current?.Model;
+        var index = model?.Items.IndexOf(itemId) ?? -1;
+        var response = new ItemResponse
+        {
+            ItemId = item.Id,
+            DisplayName = item.DisplayName,
+            Metadata = UserEndpoints.ParseMetadata(item.Metadata),
+            RatingCount = count,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(item.CreatedAt),
+            InModel = index >= 0 && model!.IsItemTrained(index),
+        };
+        return created ? TypedResults.Created($"/api/items/{Uri.EscapeDataString(itemId)}", response) : TypedResults.Ok(response);
+    }
+}

@@ -1,0 +1,148 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Contracts;
+using Recommender.Api.Options;
+using Recommender.Api.Training;
+using Recommender.Data;
+
+namespace Recommender.Api.Endpoints;
+
+/// <summary>Predicted ratings: one, a user's row, and the whole matrix by pages of users.</summary>
+public static class PredictionEndpoints
+{
+    public static IEndpointRouteBuilder MapPredictionEndpoints(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/users/{userId}/predictions").WithTags("Predictions");
+        users.MapGet("/{itemId}", GetPrediction).WithName(nameof(GetPrediction))
+            .WithSummary("The predicted rating of one item, with the fallback used for an item or user the model does not know.");
+        users.MapGet("/", GetUserPredictions).WithName(nameof(GetUserPredictions))
+            .WithSummary("The user's whole predicted row; rated items carry their actual rating.");
+        app.MapGroup("/api/predictions").WithTags("Predictions")
+            .MapGet("/", GetPredictionMatrix).WithName(nameof(GetPredictionMatrix))
+            .WithSummary("The predicted users × items matrix (the notebook's table), paged by users.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<PredictionResponse>, ProblemHttpResult, ValidationProblem>> GetPrediction(
+        string userId, string itemId, ModelStore store, FreshUsers freshUsers, RecommenderDbContext db, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Validation.CheckId(errors, "userId", userId);
+        Validation.CheckId(errors, "itemId", itemId);
+        if (errors.Count > 0)
+        {
+            return Validation.Invalid(errors);
+        }
+
+        var (query, problem) = await UserQuery.ResolveAsync(userId, store, freshUsers, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var item = query.Model.Items.IndexOf(itemId);
+        if (item < 0 && !await db.Items.AnyAsync(i => i.Id == itemId, cancellationToken))
+        {
+            return Validation.UnknownItem(itemId);
+        }
+
+        var prediction = query.Model.Predict(query.User, item);
+        return TypedResults.Ok(new PredictionResponse
+        {
+            UserId = userId,
+            ItemId = itemId,
+            PredictedRating = prediction.Value,
+            ModelVersion = query.Model.Version,
+            Fallback = UserQuery.FallbackName(prediction.Fallback),
+        });
+    }
+
+    public static async Task<Results<Ok<UserPredictionsResponse>, ProblemHttpResult, ValidationProblem>> GetUserPredictions(
+        string userId, ModelStore store, FreshUsers freshUsers, RecommenderDbContext db, CancellationToken cancellationToken)
+    {
+        if (Validation.IdProblem(userId) is not null)
+        {
+            return Validation.InvalidId("userId", userId);
+        }
+
+        var (query, problem) = await UserQuery.ResolveAsync(userId, store, freshUsers, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var actual = await db.Ratings.AsNoTracking().Where(r => r.UserId == userId)
+            .ToDictionaryAsync(r => r.ItemId, r => r.Value, cancellationToken);
+        var model = query.Model;
+        var items = new List<PredictedItem>(model.Items.Count);
+        for (var i = 0; i < model.Items.Count; i++)
+        {
+            var id = model.Items.GetId(i);
+            items.Add(new PredictedItem
+            {
+                ItemId = id,
+                PredictedRating = model.Predict(query.User, i).Value,
+                Score = query.User.IsFallback || !model.IsItemTrained(i) ? model.Predict(query.User, i).Value : model.Score(query.User, i),
+                ActualRating = actual.TryGetValue(id, out var value) ? value : null,
+            });
+        }
+
+        return TypedResults.Ok(new UserPredictionsResponse { UserId = userId, ModelVersion = model.Version, Fallback = query.User.IsFallback, Items = items });
+    }
+
+    public static async Task<Results<Ok<PredictionMatrixResponse>, ProblemHttpResult, ValidationProblem>> GetPredictionMatrix(
+        ModelStore store,
+        FreshUsers freshUsers,
+        RecommenderDbContext db,
+        IOptions<RecommendationsOptions> options,
+        CancellationToken cancellationToken,
+        int page = 1,
+        int pageSize = 20)
+    {
+        var errors = Paging.Check(page, pageSize, options.Value);
+        if (errors.Count > 0)
+        {
+            return Validation.Invalid(errors);
+        }
+
+        if (store.Current is not { } serving)
+        {
+            return Validation.NoModel();
+        }
+
+        var model = serving.Model;
+        var pageUsers = model.Users.Ids.Skip((page - 1) * pageSize).Take(pageSize).ToList();
+        var actual = (await db.Ratings.AsNoTracking().Where(r => pageUsers.Contains(r.UserId))
+                .Select(r => new { r.UserId, r.ItemId, r.Value }).ToListAsync(cancellationToken))
+            .ToDictionary(r => (r.UserId, r.ItemId), r => r.Value);
+        var rows = new List<PredictionRow>(pageUsers.Count);
+        foreach (var userId in pageUsers)
+        {
+            if (await freshUsers.ResolveAsync(serving, userId, cancellationToken) is not { } user)
+            {
+                continue; // Deleted since the model was trained.
+            }
+
+            var scores = new float[model.Items.Count];
+            model.Scores(user, scores);
+            rows.Add(new PredictionRow
+            {
+                UserId = userId,
+                Predicted = Enumerable.Range(0, scores.Length).Select(i => model.Predict(user, i).Value).ToArray(),
+                Scores = scores,
+                Actual = model.Items.Ids.Select(item => actual.TryGetValue((userId, item), out var v) ? (double?)v : null).ToArray(),
+            });
+        }
+
+        return TypedResults.Ok(new PredictionMatrixResponse
+        {
+            ModelVersion = model.Version,
+            PageNumber = page,
+            PageSize = pageSize,
+            TotalUsers = model.Users.Count,
+            Items = model.Items.Ids,
+            Rows = rows,
+        });
+    }
+}

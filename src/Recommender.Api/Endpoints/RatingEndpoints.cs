@@ -1,0 +1,272 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Contracts;
+using Recommender.Api.Options;
+using Recommender.Api.Training;
+using Recommender.Data;
+using Recommender.Data.Entities;
+
+namespace Recommender.Api.Endpoints;
+
+/// <summary><c>/api/ratings</c>: upserts, batches, listing and deletion of ratings.</summary>
+public static class RatingEndpoints
+{
+    public static IEndpointRouteBuilder MapRatingEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/ratings").WithTags("Ratings");
+        group.MapPost("/", PostRating).WithName(nameof(PostRating))
+            .WithSummary("Store a rating (201 when new, 200 when it replaced an earlier value).");
+        group.MapPost("/batch", PostRatingBatch).WithName(nameof(PostRatingBatch))
+            .WithSummary("Store up to Ratings:MaxBatchSize ratings in one transaction: all or nothing.");
+        group.MapGet("/", GetRatings).WithName(nameof(GetRatings))
+            .WithSummary("List ratings, optionally of one user and/or one item, by page.");
+        group.MapDelete("/{userId}/{itemId}", DeleteRating).WithName(nameof(DeleteRating))
+            .WithSummary("Delete one rating.");
+        return app;
+    }
+
+    public static async Task<Results<Created<RatingResponse>, Ok<RatingResponse>, ValidationProblem>> PostRating(
+        RatingRequest request,
+        RecommenderDbContext db,
+        IOptions<RatingsOptions> options,
+        FreshUsers freshUsers,
+        TrainingTrigger trigger,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Check(errors, request, options.Value, prefix: "");
+        if (errors.Count > 0)
+        {
+            return Validation.Invalid(errors);
+        }
+
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var created = await UpsertAsync(db, request, now, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await db.BumpDataVersionAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        freshUsers.MarkChanged([request.UserId!]);
+        trigger.RatingsChanged();
+
+        var response = ToResponse(request, now);
+        return created
+            ? TypedResults.Created($"/api/ratings?userId={Uri.EscapeDataString(response.UserId)}&itemId={Uri.EscapeDataString(response.ItemId)}", response)
+            : TypedResults.Ok(response);
+    }
+
+    public static async Task<Results<Ok<RatingBatchResponse>, ValidationProblem>> PostRatingBatch(
+        RatingBatchRequest request,
+        RecommenderDbContext db,
+        IOptions<RatingsOptions> options,
+        FreshUsers freshUsers,
+        TrainingTrigger trigger,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var errors = new Dictionary<string, string[]>();
+        if (request.Ratings is not { Count: > 0 } ratings)
+        {
+            errors["ratings"] = ["ratings must hold at least one rating."];
+            return Validation.Invalid(errors);
+        }
+
+        if (ratings.Count > settings.MaxBatchSize)
+        {
+            errors["ratings"] = [$"A batch may hold at most {settings.MaxBatchSize} ratings (Ratings:MaxBatchSize); this one has {ratings.Count}."];
+            return Validation.Invalid(errors);
+        }
+
+        var seen = new HashSet<(string, string)>();
+        for (var n = 0; n < ratings.Count && errors.Count < 20; n++)
+        {
+            if (ratings[n] is not { } rating)
+            {
+                errors[$"ratings[{n}]"] = [$"ratings[{n}] must be an object."];
+                continue;
+            }
+
+            Check(errors, rating, settings, $"ratings[{n}].");
+            if (rating.UserId is not null && rating.ItemId is not null && !seen.Add((rating.UserId, rating.ItemId)))
+            {
+                errors[$"ratings[{n}]"] = [$"ratings[{n}] repeats the (user, item) pair ('{rating.UserId}', '{rating.ItemId}') of an earlier entry."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Validation.Invalid(errors);
+        }
+
+        var now = time.GetUtcNow();
+        var created = 0;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var userIds = ratings.Select(r => r.UserId!).Distinct().ToList();
+        var itemIds = ratings.Select(r => r.ItemId!).Distinct().ToList();
+        var knownUsers = (await db.Users.Where(u => userIds.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken)).ToHashSet();
+        var knownItems = (await db.Items.Where(i => itemIds.Contains(i.Id)).Select(i => i.Id).ToListAsync(cancellationToken)).ToHashSet();
+        var existing = (await db.Ratings.Where(r => userIds.Contains(r.UserId)).ToListAsync(cancellationToken))
+            .ToDictionary(r => (r.UserId, r.ItemId));
+        var stamp = now.ToUnixTimeMilliseconds();
+        db.Users.AddRange(userIds.Where(id => !knownUsers.Contains(id)).Select(id => new User { Id = id, CreatedAt = stamp }));
+        db.Items.AddRange(itemIds.Where(id => !knownItems.Contains(id)).Select(id => new Item { Id = id, CreatedAt = stamp }));
+        foreach (var rating in ratings)
+        {
+            var timestamp = (rating.Timestamp ?? now).ToUnixTimeMilliseconds();
+            if (existing.TryGetValue((rating.UserId!, rating.ItemId!), out var row))
+            {
+                row.Value = rating.Rating!.Value;
+                row.Timestamp = timestamp;
+            }
+            else
+            {
+                db.Ratings.Add(new Rating { UserId = rating.UserId!, ItemId = rating.ItemId!, Value = rating.Rating!.Value, Timestamp = timestamp });
+                created++;
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await db.BumpDataVersionAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        freshUsers.MarkChanged(userIds);
+        trigger.RatingsChanged();
+        return TypedResults.Ok(new RatingBatchResponse { Created = created, Updated = ratings.Count - created });
+    }
+
+    public static async Task<Results<Ok<Page<RatingResponse>>, ValidationProblem>> GetRatings(
+        RecommenderDbContext db,
+        IOptions<RecommendationsOptions> options,
+        CancellationToken cancellationToken,
+        string? userId = null,
+        string? itemId = null,
+        int page = 1,
+        int pageSize = 20)
+    {
+        var errors = Paging.Check(page, pageSize, options.Value);
+        if (userId is not null)
+        {
+            Validation.CheckId(errors, "userId", userId);
+        }
+
+        if (itemId is not null)
+        {
+            Validation.CheckId(errors, "itemId", itemId);
+        }
+
+        if (errors.Count > 0)
+        {
+            return Validation.Invalid(errors);
+        }
+
+        var query = db.Ratings.AsNoTracking();
+        if (userId is not null)
+        {
+            query = query.Where(r => r.UserId == userId);
+        }
+
+        if (itemId is not null)
+        {
+            query = query.Where(r => r.ItemId == itemId);
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        var rows = await query.OrderBy(r => r.UserId).ThenBy(r => r.ItemId)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new Page<RatingResponse>
+        {
+            PageNumber = page,
+            PageSize = pageSize,
+            Total = total,
+            Items = rows.Select(r => new RatingResponse
+            {
+                UserId = r.UserId,
+                ItemId = r.ItemId,
+                Rating = r.Value,
+                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.Timestamp),
+            }).ToList(),
+        });
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteRating(
+        string userId,
+        string itemId,
+        RecommenderDbContext db,
+        FreshUsers freshUsers,
+        TrainingTrigger trigger,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Validation.CheckId(errors, "userId", userId);
+        Validation.CheckId(errors, "itemId", itemId);
+        if (errors.Count > 0)
+        {
+            return Validation.Invalid(errors);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var deleted = await db.Ratings.Where(r => r.UserId == userId && r.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown rating.", detail: $"User '{userId}' has not rated '{itemId}'.");
+        }
+
+        await db.BumpDataVersionAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        freshUsers.MarkChanged([userId]);
+        trigger.RatingsChanged();
+        return TypedResults.NoContent();
+    }
+
+    private static void Check(Dictionary<string, string[]> errors, RatingRequest rating, RatingsOptions options, string prefix)
+    {
+        Validation.CheckId(errors, prefix + "userId", rating.UserId);
+        Validation.CheckId(errors, prefix + "itemId", rating.ItemId);
+        if (rating.Rating is not { } value)
+        {
+            errors[prefix + "rating"] = [$"{prefix}rating is required."];
+        }
+        else if (!double.IsFinite(value) || value < options.Min || value > options.Max)
+        {
+            errors[prefix + "rating"] = [$"{prefix}rating must be a finite number between {options.Min} and {options.Max}; got {value}."];
+        }
+    }
+
+    /// <summary>Adds or updates one rating (and its user and item) in the change tracker; true when it is new.</summary>
+    private static async Task<bool> UpsertAsync(RecommenderDbContext db, RatingRequest request, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var stamp = now.ToUnixTimeMilliseconds();
+        if (await db.Users.FindAsync([request.UserId!], cancellationToken) is null)
+        {
+            db.Users.Add(new User { Id = request.UserId!, CreatedAt = stamp });
+        }
+
+        if (await db.Items.FindAsync([request.ItemId!], cancellationToken) is null)
+        {
+            db.Items.Add(new Item { Id = request.ItemId!, CreatedAt = stamp });
+        }
+
+        var timestamp = (request.Timestamp ?? now).ToUnixTimeMilliseconds();
+        var existing = await db.Ratings.FindAsync([request.UserId!, request.ItemId!], cancellationToken);
+        if (existing is null)
+        {
+            db.Ratings.Add(new Rating { UserId = request.UserId!, ItemId = request.ItemId!, Value = request.Rating!.Value, Timestamp = timestamp });
+            return true;
+        }
+
+        existing.Value = request.Rating!.Value;
+        existing.Timestamp = timestamp;
+        return false;
+    }
+
+    private static RatingResponse ToResponse(RatingRequest request, DateTimeOffset now) => new()
+    {
+        UserId = request.UserId!,
+        ItemId = request.ItemId!,
+        Rating = request.Rating!.Value,
+        Timestamp = request.Timestamp ?? now,
+    };
+}

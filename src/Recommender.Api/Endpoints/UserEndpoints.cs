@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Contracts;
+using Recommender.Api.Options;
+using Recommender.Api.Training;
+using Recommender.Data;
+
+namespace Recommender.Api.Endpoints;
+
+/// <summary><c>/api/users</c>: listing, details and deletion of users.</summary>
+public static class UserEndpoints
+{
+    public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/users").WithTags("Users");
+        group.MapGet("/", GetUsers).WithName(nameof(GetUsers)).WithSummary("List users by page; `search` filters ids by prefix.");
+        group.MapGet("/{userId}", GetUser).WithName(nameof(GetUser)).WithSummary("A user with their rating count.");
+        group.MapDelete("/{userId}", DeleteUser).WithName(nameof(DeleteUser)).WithSummary("Delete a user and all their ratings.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<Page<UserSummary>>, ValidationProblem>> GetUsers(
+        RecommenderDbContext db,
+        IOptions<RecommendationsOptions> options,
+        CancellationToken cancellationToken,
+        string? search = null,
+        int page = 1,
+        int pageSize = 20)
+    {
+        var errors = Paging.Check(page, pageSize, options.Value);
+        if (search is { Length: > Data.Entities.User.MaxIdLength })
+        {
+            errors["search"] = [$"search must be at most {Data.Entities.User.MaxIdLength} characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Validation.Invalid(errors);
+        }
+
+        var query = db.Users.AsNoTracking();
+        if (!string.IsNullOrEmpty(search))
+        {
+            query = query.Where(u => u.Id.StartsWith(search));
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        var users = await query.OrderBy(u => u.Id).Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(u => new UserSummary { UserId = u.Id, DisplayName = u.DisplayName, RatingCount = u.Ratings.Count })
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new Page<UserSummary> { PageNumber = page, PageSize = pageSize, Total = total, Items = users });
+    }
+
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult, ValidationProblem>> GetUser(
+        string userId,
+        RecommenderDbContext db,
+        ModelStore store,
+        CancellationToken cancellationToken)
+    {
+        if (Validation.IdProblem(userId) is not null)
+        {
+            return Validation.InvalidId("userId", userId);
+        }
+
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new { u.Id, u.DisplayName, u.Metadata, u.CreatedAt, Count = u.Ratings.Count })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (user is null)
+        {
+            return Validation.UnknownUser(userId);
+        }
+
+        var model = store.Current?.Model;
+        return TypedResults.Ok(new UserResponse
+        {
+            UserId = user.Id,
+            DisplayName = user.DisplayName,
+            Metadata = ParseMetadata(user.Metadata),
+            RatingCount = user.Count,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(user.CreatedAt),
+            InModel = model?.Users.Contains(userId) == true,
+        });
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteUser(
+        string userId,
+        RecommenderDbContext db,
+        FreshUsers freshUsers,
+        TrainingTrigger trigger,
+        CancellationToken cancellationToken)
+    {
+        if (Validation.IdProblem(userId) is not null)
+        {
+            return Validation.InvalidId("userId", userId);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Ratings.Where(r => r.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        if (await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(cancellationToken) == 0)
+        {
+            return Validation.UnknownUser(userId);
+        }
+
+        await db.BumpDataVersionAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        freshUsers.MarkChanged([userId]);
+        trigger.RatingsChanged();
+        return TypedResults.NoContent();
+    }
+
+    internal static JsonElement? ParseMetadata(string? metadata)
+    {
+        if (metadata is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(metadata);
+        return document.RootElement.Clone();
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Recommender.Api.Training;
+
+namespace Recommender.Api;
+
+/// <summary>Ready once a model can answer queries.</summary>
+internal sealed class ModelReadyHealthCheck(ModelStore store) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(store.Current is { } serving
+            ? HealthCheckResult.Healthy($"Serving model version {serving.Model.Version}.")
+            : HealthCheckResult.Unhealthy("No model has been trained yet."));
+}
+
+/// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (a model is serving).</summary>
+internal static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false })
+            .WithTags("Health");
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
+            .WithTags("Health");
+        return app;
+    }
+}

@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Options;
+using Recommender.Core.Training;
+
+namespace Recommender.Api.Options;
+
+/// <summary>When and how the background trainer runs. Unset model parameters take the algorithm's defaults.</summary>
+public sealed class TrainingOptions
+{
+    public const string SectionName = "Training";
+
+    /// <summary>Retrain this often (when the data changed). Zero turns the periodic schedule off.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Retrain this long after the last rating change; further changes restart the wait. Zero turns it off.</summary>
+    public TimeSpan Debounce { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Train at start-up when there is data and no usable snapshot.</summary>
+    public bool TrainOnStart { get; set; } = true;
+
+    /// <summary>Give up a run that takes longer than this.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Fraction of ratings held out (seeded) to measure the new model.</summary>
+    public double HoldoutFraction { get; set; } = 0.1;
+
+    /// <summary>A new model is refused when its holdout RMSE exceeds the serving model's by more than this.</summary>
+    public double MaxRmseRegression { get; set; } = 0.05;
+
+    public Algorithm Algorithm { get; set; } = Algorithm.BiasedSgd;
+
+    public int? Factors { get; set; }
+
+    public int? Epochs { get; set; }
+
+    public float? LearningRate { get; set; }
+
+    public float? LearningRateDecay { get; set; }
+
+    public float? Regularization { get; set; }
+
+    public float? BiasRegularization { get; set; }
+
+    public int Seed { get; set; } = 42;
+
+    /// <summary>The trainer's parameters: the algorithm's defaults, overridden by what is configured.</summary>
+    public TrainingParameters ToParameters(RatingsOptions ratings)
+    {
+        var defaults = TrainingParameters.For(Algorithm);
+        return defaults with
+        {
+            Factors = Factors ?? defaults.Factors,
+            Epochs = Epochs ?? defaults.Epochs,
+            LearningRate = LearningRate ?? defaults.LearningRate,
+            LearningRateDecay = LearningRateDecay ?? defaults.LearningRateDecay,
+            Regularization = Regularization ?? defaults.Regularization,
+            BiasRegularization = BiasRegularization ?? defaults.BiasRegularization,
+            Seed = Seed,
+            MinRating = (float)ratings.Min,
+            MaxRating = (float)ratings.Max,
+        };
+    }
+}
+
+internal sealed class TrainingOptionsValidator(IOptions<RatingsOptions> ratings) : IValidateOptions<TrainingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TrainingOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Interval < TimeSpan.Zero)
+        {
+            errors.Add("Training:Interval must not be negative.");
+        }
+
+        if (options.Debounce < TimeSpan.Zero)
+        {
+            errors.Add("Training:Debounce must not be negative.");
+        }
+
+        if (options.Timeout <= TimeSpan.Zero)
+        {
+            errors.Add("Training:Timeout must be positive.");
+        }
+
+        if (!(options.HoldoutFraction >= 0 && options.HoldoutFraction < 0.5))
+        {
+            errors.Add("Training:HoldoutFraction must be in [0, 0.5).");
+        }
+
+        if (!(options.MaxRmseRegression >= 0) || !double.IsFinite(options.MaxRmseRegression))
+        {
+            errors.Add("Training:MaxRmseRegression must be a finite non-negative number.");
+        }
+
+        try
+        {
+            options.ToParameters(ratings.Value).Validate();
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"Training:{e.ParamName}: {e.Message}");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

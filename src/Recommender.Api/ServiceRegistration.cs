@@ -1,0 +1,91 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Options;
+using Recommender.Api.Startup;
+using Recommender.Api.Training;
+using Recommender.Core.Training;
+using Recommender.Data;
+
+namespace Recommender.Api;
+
+/// <summary>The service's registrations, one method per concern, called in order from Program.cs.</summary>
+internal static class ServiceRegistration
+{
+    /// <summary>Binds every options section and validates it at start-up, so a bad value stops the service with its name.</summary>
+    public static IServiceCollection AddRecommenderOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        Bind<RatingsOptions, RatingsOptionsValidator>(services, RatingsOptions.SectionName);
+        Bind<RecommendationsOptions, RecommendationsOptionsValidator>(services, RecommendationsOptions.SectionName);
+        Bind<TrainingOptions, TrainingOptionsValidator>(services, TrainingOptions.SectionName);
+        Bind<ModelOptions, ModelOptionsValidator>(services, ModelOptions.SectionName);
+        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName, o => o.ErrorOnUnknownConfiguration = true);
+        return services;
+
+        static void Bind<TOptions, TValidator>(IServiceCollection services, string section)
+            where TOptions : class
+            where TValidator : class, IValidateOptions<TOptions>
+        {
+            services.AddOptions<TOptions>().BindConfiguration(section, o => o.ErrorOnUnknownConfiguration = true).ValidateOnStart();
+            services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        }
+    }
+
+    /// <summary>The SQLite store (a file beside the app unless ConnectionStrings:Recommender says otherwise).</summary>
+    public static IServiceCollection AddRecommenderStore(this IServiceCollection services)
+    {
+        // Read when the container builds the options, so every configuration source (tests' included) is in place.
+        services.AddDbContextFactory<RecommenderDbContext>(Configure);
+        services.AddDbContext<RecommenderDbContext>(Configure, optionsLifetime: ServiceLifetime.Singleton);
+        return services;
+
+        static void Configure(IServiceProvider provider, DbContextOptionsBuilder options)
+        {
+            var configuration = provider.GetRequiredService<IConfiguration>();
+            var environment = provider.GetRequiredService<IHostEnvironment>();
+            var connection = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Recommender") ?? "Data Source=recommender.db");
+            if (!connection.DataSource.StartsWith(':') && !connection.DataSource.StartsWith("file:", StringComparison.Ordinal))
+            {
+                // A relative file lives beside the app (the content root), wherever the process was started from.
+                connection.DataSource = Path.GetFullPath(connection.DataSource, environment.ContentRootPath);
+            }
+
+            options.UseSqlite(connection.ToString());
+        }
+    }
+
+    /// <summary>The model store, the training pipeline and the background worker; the initializer runs first.</summary>
+    public static IServiceCollection AddRecommenderTraining(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ModelStore>();
+        services.AddSingleton<TrainingStatus>();
+        services.AddSingleton<TrainingTrigger>();
+        services.AddSingleton<FreshUsers>();
+        services.AddSingleton<SnapshotStore>();
+        services.AddSingleton<TrainerFactory>(_ => Trainers.Create);
+        services.AddSingleton<TrainingPipeline>();
+        services.AddHostedService<DatabaseInitializer>();
+        services.AddHostedService<TrainingWorker>();
+        return services;
+    }
+
+    /// <summary>JSON, ProblemDetails, OpenAPI and health checks.</summary>
+    public static IServiceCollection AddRecommenderHttp(this IServiceCollection services)
+    {
+        services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+        });
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(OpenApiSetup.Configure);
+        services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: ["ready"]);
+        return services;
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Options;
+using Recommender.Api.Training;
+using Recommender.Data;
+using Recommender.Data.Entities;
+
+namespace Recommender.Api.Startup;
+
+/// <summary>
+/// Runs before the service takes traffic: applies migrations, turns on SQLite's write-ahead log, loads the demo into
+/// an empty store, and loads the last good snapshot so queries are answered at once after a restart.
+/// </summary>
+public sealed class DatabaseInitializer(
+    IDbContextFactory<RecommenderDbContext> dbFactory,
+    ModelStore store,
+    SnapshotStore snapshots,
+    IOptions<DemoOptions> demo,
+    TimeProvider time,
+    ILogger<DatabaseInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            EnsureSqliteDirectory(db.Database.GetConnectionString());
+        }
+
+        await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
+        if (demo.Value.Seed && !await db.Users.AnyAsync(cancellationToken) && !await db.Ratings.AnyAsync(cancellationToken))
+        {
+            await SeedDemoAsync(db, cancellationToken);
+        }
+
+        await LoadSnapshotAsync(db, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task SeedDemoAsync(RecommenderDbContext db, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.Users.AddRange(NotebookDemo.Users.Select(id => new User { Id = id, DisplayName = id, CreatedAt = now }));
+        db.Items.AddRange(NotebookDemo.Songs.Select(id => new Item { Id = id, DisplayName = id, CreatedAt = now }));
+        db.Ratings.AddRange(NotebookDemo.Ratings().Select(r => new Rating { UserId = r.UserId, ItemId = r.ItemId, Value = r.Rating, Timestamp = now }));
+        await db.SaveChangesAsync(cancellationToken);
+        await db.BumpDataVersionAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Loaded the notebook demo: {Users} users, {Songs} songs", NotebookDemo.Users.Length, NotebookDemo.Songs.Length);
+    }
+
+    /// <summary>Serves the active version's snapshot, else the newest kept one that is readable.</summary>
+    private async Task LoadSnapshotAsync(RecommenderDbContext db, CancellationToken cancellationToken)
+    {
+        var candidates = await db.ModelVersions.AsNoTracking()
+            .Where(v => v.State == ModelState.Active || v.State == ModelState.Kept)
+            .Select(v => new { v.Version, v.DataVersion, v.State })
+            .ToListAsync(cancellationToken);
+        foreach (var candidate in candidates.OrderByDescending(v => v.State == ModelState.Active).ThenByDescending(v => v.Version))
+        {
+            if (snapshots.TryLoad(candidate.Version) is { } model)
+            {
+                store.Publish(new ServingModel(model, candidate.DataVersion));
+                logger.LogInformation("Serving snapshot version {Version}", model.Version);
+                return;
+            }
+        }
+    }
+
+    private static void EnsureSqliteDirectory(string? connectionString)
+    {
+        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource));
+        if (!string.IsNullOrEmpty(directory) && !dataSource.Equals(":memory:", StringComparison.Ordinal))
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+}

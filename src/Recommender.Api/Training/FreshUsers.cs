@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Recommender.Core.Model;
+using Recommender.Data;
+
+namespace Recommender.Api.Training;
+
+/// <summary>
+/// Serves users whose ratings changed since the serving model was trained by folding them in against its item
+/// factors (<see cref="FactorModel.FoldIn"/>), so a new rating moves predictions at once, without a retrain.
+/// </summary>
+/// <remarks>
+/// Every write marks its users with a rising sequence number. A training run notes the sequence before it loads the
+/// ratings; when its model is published, marks at or below that number are covered by the model and dropped. A
+/// marked user is folded in on their next query (from their ratings in the store) and cached for that model version.
+/// </remarks>
+public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory)
+{
+    private readonly ConcurrentDictionary<string, long> _changed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Folded> _folded = new(StringComparer.Ordinal);
+    private long _sequence;
+
+    private sealed record Folded(long ModelVersion, long Sequence, UserVector Vector);
+
+    /// <summary>The latest change sequence number; a training run reads it before loading ratings.</summary>
+    public long Sequence => Interlocked.Read(ref _sequence);
+
+    /// <summary>Number of users currently served by fold-in.</summary>
+    public int Count => _changed.Count;
+
+    /// <summary>Records that these users' ratings changed (call after the change is committed).</summary>
+    public void MarkChanged(IEnumerable<string> userIds)
+    {
+        foreach (var userId in userIds)
+        {
+            _changed[userId] = Interlocked.Increment(ref _sequence);
+        }
+    }
+
+    /// <summary>A model trained on data up to <paramref name="loadedSequence"/> was published.</summary>
+    public void Published(long loadedSequence)
+    {
+        foreach (var (userId, sequence) in _changed)
+        {
+            if (sequence <= loadedSequence)
+            {
+                _changed.TryRemove(new KeyValuePair<string, long>(userId, sequence));
+            }
+        }
+
+        _folded.Clear();
+    }
+
+    /// <summary>
+    /// The vector that serves <paramref name="userId"/> under <paramref name="serving"/>, or null when the store has
+    /// no such user.
+    /// </summary>
+    public async ValueTask<UserVector?> ResolveAsync(ServingModel serving, string userId, CancellationToken cancellationToken)
+    {
+        var model = serving.Model;
+        if (_changed.TryGetValue(userId, out var sequence))
+        {
+            if (_folded.TryGetValue(userId, out var cached) && cached.ModelVersion == model.Version && cached.Sequence == sequence)
+            {
+                return cached.Vector;
+            }
+
+            var vector = await FoldInAsync(model, userId, cancellationToken);
+            if (vector is { } found)
+            {
+                _folded[userId] = new Folded(model.Version, sequence, found);
+            }
+
+            return vector;
+        }
+
+        var index = model.Users.IndexOf(userId);
+        if (index >= 0)
+        {
+            return model.User(index);
+        }
+
+        // Rated after this model was trained but before the process started: fold them in from now on.
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
+        {
+            return null;
+        }
+
+        MarkChanged([userId]);
+        return await ResolveAsync(serving, userId, cancellationToken);
+    }
+
+    private async Task<UserVector?> FoldInAsync(FactorModel model, string userId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
+        {
+            return null;
+        }
+
+        var ratings = await db.Ratings.AsNoTracking().Where(r => r.UserId == userId)
+            .Select(r => new { r.ItemId, r.Value }).ToListAsync(cancellationToken);
+        var known = new List<(int ItemIndex, float Rating)>(ratings.Count);
+        foreach (var rating in ratings)
+        {
+            var item = model.Items.IndexOf(rating.ItemId);
+            if (item >= 0)
+            {
+                known.Add((item, (float)rating.Value));
+            }
+        }
+
+        return model.FoldIn(known, model.Users.IndexOf(userId));
+    }
+}

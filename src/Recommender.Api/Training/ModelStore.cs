@@ -1,0 +1,36 @@
+using Recommender.Core.Model;
+
+namespace Recommender.Api.Training;
+
+/// <summary>A published model and the store's data version it was trained on.</summary>
+public sealed record ServingModel(FactorModel Model, long DataVersion);
+
+/// <summary>
+/// Holds the one model that answers queries. Publishing swaps a single reference, so a handler that reads
+/// <see cref="Current"/> once answers wholly from one version; the read path takes no lock.
+/// </summary>
+public sealed class ModelStore
+{
+    private ServingModel? _current;
+    private TaskCompletionSource<ServingModel> _published = NewSignal();
+
+    /// <summary>Serialises publication (training runs and activations), never queries.</summary>
+    internal SemaphoreSlim PublishGate { get; } = new(1, 1);
+
+    /// <summary>The serving model, or null before the first one is loaded or trained.</summary>
+    public ServingModel? Current => Volatile.Read(ref _current);
+
+    /// <summary>Makes <paramref name="model"/> the serving model and wakes anyone waiting for a publication.</summary>
+    public void Publish(ServingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Volatile.Write(ref _current, model);
+        Interlocked.Exchange(ref _published, NewSignal()).TrySetResult(model);
+    }
+
+    /// <summary>Completes at the next publication (used by tests and tooling that wait for a retrain).</summary>
+    public Task<ServingModel> NextPublicationAsync(CancellationToken cancellationToken) =>
+        Volatile.Read(ref _published).Task.WaitAsync(cancellationToken);
+
+    private static TaskCompletionSource<ServingModel> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Options;
+using Recommender.Core.Model;
+
+namespace Recommender.Api.Training;
+
+/// <summary>The published snapshots on disk, one file per version: <c>model-00000042.bin</c>.</summary>
+public sealed class SnapshotStore(IOptions<ModelOptions> options, IHostEnvironment environment, ILogger<SnapshotStore> logger)
+{
+    private readonly string _directory = Path.GetFullPath(options.Value.Directory, environment.ContentRootPath);
+
+    public string PathOf(long version) =>
+        Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"model-{version:D8}.bin"));
+
+    public bool Exists(long version) => File.Exists(PathOf(version));
+
+    public void Save(FactorModel model)
+    {
+        Directory.CreateDirectory(_directory);
+        FactorModelSerializer.WriteFile(model, PathOf(model.Version));
+    }
+
+    /// <summary>The snapshot of <paramref name="version"/>, or null when it is missing or unreadable.</summary>
+    public FactorModel? TryLoad(long version)
+    {
+        var path = PathOf(version);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return FactorModelSerializer.ReadFile(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            logger.LogError(e, "Snapshot {Path} is unreadable", path);
+            return null;
+        }
+    }
+
+    /// <summary>Deletes the snapshot of <paramref name="version"/> if present.</summary>
+    public void Delete(long version)
+    {
+        try
+        {
+            File.Delete(PathOf(version));
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "Could not delete the snapshot of version {Version}", version);
+        }
+    }
+}

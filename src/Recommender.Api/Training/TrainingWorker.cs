@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Options;
+using Recommender.Api.Options;
+
+namespace Recommender.Api.Training;
+
+/// <summary>
+/// Decides when to train: at start-up, on a manual request, after ratings change (debounced) and on the periodic
+/// interval. The run itself is <see cref="TrainingPipeline"/>; this loop only waits and calls it, one run at a time.
+/// </summary>
+public sealed class TrainingWorker(
+    TrainingPipeline pipeline,
+    TrainingTrigger trigger,
+    IOptions<TrainingOptions> options,
+    TimeProvider time,
+    ILogger<TrainingWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the host finish starting before the first (possibly long) run.
+        await Task.Yield();
+        var settings = options.Value;
+        if (settings.TrainOnStart)
+        {
+            await pipeline.RunAsync(TrainingReason.DataChanged, stoppingToken);
+        }
+
+        Task<bool> request = trigger.Requests.WaitToReadAsync(stoppingToken).AsTask();
+        Task<bool> change = settings.Debounce > TimeSpan.Zero
+            ? trigger.Changes.WaitToReadAsync(stoppingToken).AsTask()
+            : Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => false, TaskScheduler.Default);
+        Task tick = NextTick(settings, stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var ready = await Task.WhenAny(request, change, tick);
+            stoppingToken.ThrowIfCancellationRequested();
+            if (ready == change)
+            {
+                Drain();
+                await DebounceAsync(settings, request, stoppingToken);
+                change = trigger.Changes.WaitToReadAsync(stoppingToken).AsTask();
+            }
+
+            if (request.IsCompleted)
+            {
+                while (trigger.Requests.TryRead(out _))
+                {
+                }
+
+                request = trigger.Requests.WaitToReadAsync(stoppingToken).AsTask();
+            }
+
+            if (tick.IsCompleted)
+            {
+                tick = NextTick(settings, stoppingToken);
+            }
+
+            var reason = trigger.TakeManual() ? TrainingReason.Manual : TrainingReason.DataChanged;
+            logger.LogDebug("Training requested ({Reason})", reason);
+            await pipeline.RunAsync(reason, stoppingToken);
+        }
+    }
+
+    /// <summary>Waits until no rating changed for <see cref="TrainingOptions.Debounce"/> (at most ten debounce periods), or a manual request.</summary>
+    private async Task DebounceAsync(TrainingOptions settings, Task<bool> request, CancellationToken stoppingToken)
+    {
+        var deadline = time.GetUtcNow() + settings.Debounce * 10;
+        while (time.GetUtcNow() < deadline)
+        {
+            var quiet = Task.Delay(settings.Debounce, time, stoppingToken);
+            var more = trigger.Changes.WaitToReadAsync(stoppingToken).AsTask();
+            var first = await Task.WhenAny(quiet, more, request);
+            stoppingToken.ThrowIfCancellationRequested();
+            if (first != more)
+            {
+                return;
+            }
+
+            Drain();
+        }
+    }
+
+    private void Drain()
+    {
+        while (trigger.Changes.TryRead(out _))
+        {
+        }
+    }
+
+    private Task NextTick(TrainingOptions settings, CancellationToken stoppingToken) =>
+        settings.Interval > TimeSpan.Zero
+            ? Task.Delay(settings.Interval, time, stoppingToken)
+            : Task.Delay(Timeout.Infinite, stoppingToken);
+}

@@ -1,0 +1,187 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Recommender.Core.Data;
+using Recommender.Core.Training;
+
+namespace Recommender.Core.Model;
+
+/// <summary>
+/// Writes and reads a <see cref="FactorModel"/> as one binary snapshot. Arrays are copied in bulk (no per-element
+/// parsing), so a large model loads at disk speed. Layout: magic, format version, a JSON header (parameters,
+/// version, time, metrics, sizes), the ids, then the raw little-endian arrays, and an end marker that exposes a
+/// truncated file.
+/// </summary>
+public static class FactorModelSerializer
+{
+    private const uint Magic = 0x31464D52; // "RMF1"
+    private const int FormatVersion = 1;
+    private const uint EndMarker = 0x444E4521; // "!END"
+
+    private sealed record Header(
+        TrainingParameters Parameters,
+        long Version,
+        DateTimeOffset TrainedAt,
+        ModelMetrics? Metrics,
+        int Users,
+        int Items,
+        int Factors,
+        bool HasBiases,
+        float GlobalMean,
+        int RatedCount);
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
+    public static void Write(FactorModel model, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        var w = model.Weights;
+        var (offsets, rated) = model.RatedIndex;
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        writer.Write(FormatVersion);
+        var header = new Header(model.Parameters, model.Version, model.TrainedAt, model.Metrics, w.Users, w.Items, w.Factors, w.HasBiases, w.GlobalMean, rated.Length);
+        writer.Write(JsonSerializer.Serialize(header));
+        foreach (var id in model.Users.Ids)
+        {
+            writer.Write(id);
+        }
+
+        foreach (var id in model.Items.Ids)
+        {
+            writer.Write(id);
+        }
+
+        writer.Flush();
+        WriteArray(stream, model.UserTrainingCounts.AsSpan());
+        WriteArray(stream, model.ItemTrainingCounts.AsSpan());
+        WriteArray(stream, offsets.AsSpan());
+        WriteArray(stream, rated.AsSpan());
+        WriteArray(stream, w.UserBias.AsSpan());
+        WriteArray(stream, w.ItemBias.AsSpan());
+        WriteRows(stream, w.UserFactors, w.Users, w.Factors, w.Stride);
+        WriteRows(stream, w.ItemFactors, w.Items, w.Factors, w.Stride);
+        writer.Write(EndMarker);
+    }
+
+    /// <summary>Reads a snapshot written by <see cref="Write"/>; throws <see cref="InvalidDataException"/> for anything else.</summary>
+    public static FactorModel Read(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+            if (reader.ReadUInt32() != Magic || reader.ReadInt32() != FormatVersion)
+            {
+                throw new InvalidDataException("Not a model snapshot of a known format.");
+            }
+
+            var header = JsonSerializer.Deserialize<Header>(reader.ReadString())
+                ?? throw new InvalidDataException("The snapshot header is empty.");
+            var users = new IdMap(header.Users);
+            for (var n = 0; n < header.Users; n++)
+            {
+                users.GetOrAdd(reader.ReadString());
+            }
+
+            var items = new IdMap(header.Items);
+            for (var n = 0; n < header.Items; n++)
+            {
+                items.GetOrAdd(reader.ReadString());
+            }
+
+            if (users.Count != header.Users || items.Count != header.Items)
+            {
+                throw new InvalidDataException("The snapshot has duplicate ids.");
+            }
+
+            var userCounts = ReadArray<int>(stream, header.Users);
+            var itemCounts = ReadArray<int>(stream, header.Items);
+            var offsets = ReadArray<int>(stream, header.Users + 1);
+            var rated = ReadArray<int>(stream, header.RatedCount);
+            var weights = new FactorWeights(header.Users, header.Items, header.Factors, header.HasBiases) { GlobalMean = header.GlobalMean };
+            ReadInto(stream, weights.UserBias.AsSpan());
+            ReadInto(stream, weights.ItemBias.AsSpan());
+            ReadRows(stream, weights.UserFactors, header.Users, header.Factors, weights.Stride);
+            ReadRows(stream, weights.ItemFactors, header.Items, header.Factors, weights.Stride);
+            if (reader.ReadUInt32() != EndMarker)
+            {
+                throw new InvalidDataException("The snapshot is truncated or corrupt.");
+            }
+
+            return new FactorModel(weights, users, items, header.Parameters, userCounts, itemCounts, offsets, rated)
+                .WithInfo(header.Version, header.TrainedAt, header.Metrics);
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"The snapshot is truncated or corrupt: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it, so a crash never leaves half a file.</summary>
+    public static void WriteFile(FactorModel model, string path)
+    {
+        var temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            Write(model, stream);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Reads a snapshot file.</summary>
+    public static FactorModel ReadFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Read(stream);
+    }
+
+    private static void WriteArray<T>(Stream stream, ReadOnlySpan<T> values)
+        where T : unmanaged => stream.Write(MemoryMarshal.AsBytes(values));
+
+    private static T[] ReadArray<T>(Stream stream, int count)
+        where T : unmanaged
+    {
+        if (count < 0)
+        {
+            throw new InvalidDataException("A negative array length.");
+        }
+
+        var values = new T[count];
+        ReadInto(stream, values.AsSpan());
+        return values;
+    }
+
+    private static void ReadInto<T>(Stream stream, Span<T> values)
+        where T : unmanaged => stream.ReadExactly(MemoryMarshal.AsBytes(values));
+
+    private static void WriteRows(Stream stream, float[] rows, int count, int factors, int stride)
+    {
+        if (factors == stride)
+        {
+            WriteArray(stream, rows.AsSpan(0, count * stride));
+            return;
+        }
+
+        for (var r = 0; r < count; r++)
+        {
+            WriteArray(stream, rows.AsSpan(r * stride, factors));
+        }
+    }
+
+    private static void ReadRows(Stream stream, float[] rows, int count, int factors, int stride)
+    {
+        if (factors == stride)
+        {
+            ReadInto(stream, rows.AsSpan(0, count * stride));
+            return;
+        }
+
+        for (var r = 0; r < count; r++)
+        {
+            ReadInto(stream, rows.AsSpan(r * stride, factors));
+        }
+    }
+}

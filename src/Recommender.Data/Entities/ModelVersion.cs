@@ -1,0 +1,55 @@
+namespace Recommender.Data.Entities;
+
+/// <summary>What became of a training run.</summary>
+public enum ModelState
+{
+    /// <summary>Published and serving.</summary>
+    Active = 0,
+
+    /// <summary>Published before; its snapshot is kept and can be activated again.</summary>
+    Kept = 1,
+
+    /// <summary>Published before; its snapshot has been pruned.</summary>
+    Pruned = 2,
+
+    /// <summary>Trained, but the quality gate refused it.</summary>
+    Rejected = 3,
+
+    /// <summary>Training failed (an exception, non-finite values or a timeout).</summary>
+    Failed = 4,
+}
+
+/// <summary>One training run and, when it was published, the model version it produced.</summary>
+public sealed class ModelVersion
+{
+    public long Version { get; set; }
+
+    /// <summary>Unix milliseconds when the run finished.</summary>
+    public long CreatedAt { get; set; }
+
+    public required string Algorithm { get; set; }
+
+    /// <summary>The training parameters, as JSON.</summary>
+    public required string Parameters { get; set; }
+
+    /// <summary>Holdout metrics, as JSON (null when the run failed before evaluation).</summary>
+    public string? Metrics { get; set; }
+
+    public ModelState State { get; set; }
+
+    /// <summary>Why the run was rejected or failed.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>The store's data version the run trained on.</summary>
+    public long DataVersion { get; set; }
+
+    public int RatingCount { get; set; }
+
+    public int UserCount { get; set; }
+
+    public int ItemCount { get; set; }
+
+    public double FitSeconds { get; set; }
+
+    public List<TrainingEpoch> Epochs { get; } = [];
+}

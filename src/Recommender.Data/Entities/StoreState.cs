@@ -1,0 +1,14 @@
+namespace Recommender.Data.Entities;
+
+/// <summary>
+/// The single row that counts changes to ratings: every write transaction bumps <see cref="DataVersion"/>, so the
+/// trainer can skip a run when nothing changed since the model it serves.
+/// </summary>
+public sealed class StoreState
+{
+    public const int SingletonId = 1;
+
+    public int Id { get; set; } = SingletonId;
+
+    public long DataVersion { get; set; }
+}

@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore;
+using Recommender.Data.Entities;
+
+namespace Recommender.Data;
+
+/// <summary>The store: ratings, users, items, model versions with their training history, and the data version.</summary>
+/// <remarks>Only portable mapping is used (no provider-specific SQL), so another relational provider can take over.</remarks>
+public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> options) : DbContext(options)
+{
+    public DbSet<Rating> Ratings => Set<Rating>();
+
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<Item> Items => Set<Item>();
+
+    public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
+
+    public DbSet<TrainingEpoch> TrainingEpochs => Set<TrainingEpoch>();
+
+    public DbSet<StoreState> StoreState => Set<StoreState>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<User>(user =>
+        {
+            user.ToTable("users");
+            user.Property(u => u.Id).HasMaxLength(User.MaxIdLength);
+            user.Property(u => u.DisplayName).HasMaxLength(256);
+        });
+
+        modelBuilder.Entity<Item>(item =>
+        {
+            item.ToTable("items");
+            item.Property(i => i.Id).HasMaxLength(User.MaxIdLength);
+            item.Property(i => i.DisplayName).HasMaxLength(256);
+        });
+
+        modelBuilder.Entity<Rating>(rating =>
+        {
+            rating.ToTable("ratings");
+            rating.HasKey(r => new { r.UserId, r.ItemId });
+            rating.Property(r => r.UserId).HasMaxLength(User.MaxIdLength);
+            rating.Property(r => r.ItemId).HasMaxLength(User.MaxIdLength);
+            rating.HasIndex(r => r.ItemId);
+            rating.HasOne(r => r.User).WithMany(u => u.Ratings).HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+            rating.HasOne(r => r.Item).WithMany(i => i.Ratings).HasForeignKey(r => r.ItemId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ModelVersion>(version =>
+        {
+            version.ToTable("model_versions");
+            version.HasKey(v => v.Version);
+            version.Property(v => v.Version).ValueGeneratedNever();
+            version.Property(v => v.Algorithm).HasMaxLength(32);
+            version.Property(v => v.State).HasConversion<string>().HasMaxLength(16);
+            version.HasMany(v => v.Epochs).WithOne().HasForeignKey(e => e.ModelVersion).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<TrainingEpoch>(epoch =>
+        {
+            epoch.ToTable("training_epochs");
+            epoch.HasKey(e => new { e.ModelVersion, e.Epoch });
+        });
+
+        modelBuilder.Entity<StoreState>(state =>
+        {
+            state.ToTable("store_state");
+            state.Property(s => s.Id).ValueGeneratedNever();
+            state.HasData(new StoreState { Id = Entities.StoreState.SingletonId, DataVersion = 0 });
+        });
+    }
+
+    /// <summary>Bumps the data version inside the caller's transaction.</summary>
+    public Task BumpDataVersionAsync(CancellationToken cancellationToken) =>
+        StoreState.Where(s => s.Id == Entities.StoreState.SingletonId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.DataVersion, x => x.DataVersion + 1), cancellationToken);
+
+    /// <summary>The current data version.</summary>
+    public Task<long> GetDataVersionAsync(CancellationToken cancellationToken) =>
+        StoreState.Where(s => s.Id == Entities.StoreState.SingletonId).Select(s => s.DataVersion).SingleAsync(cancellationToken);
+}

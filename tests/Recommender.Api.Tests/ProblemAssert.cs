@@ -1,0 +1,24 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Recommender.Api.Tests;
+
+internal static class ProblemAssert
+{
+    /// <summary>Asserts a ProblemDetails response with <paramref name="status"/> whose text mentions <paramref name="mentions"/>.</summary>
+    public static async Task<JsonElement> IsProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? mentions = null)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.True(problem.TryGetProperty("title", out _));
+        if (mentions is not null)
+        {
+            Assert.Contains(mentions, body, StringComparison.OrdinalIgnoreCase);
+        }
+
+        return problem;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Recommender.Api.Training;
+
+namespace Recommender.Api.Tests;
+
+/// <summary>
+/// The service on a private SQLite file and snapshot folder, with the schedule off (no interval, no debounce):
+/// training happens at start-up and when a test asks for it.
+/// </summary>
+public sealed class RecommenderApp : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
+    private readonly bool _ownsDirectory;
+
+    public RecommenderApp(bool demo = true, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? directory = null)
+    {
+        _ownsDirectory = directory is null;
+        Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("recommender-api-").FullName;
+        _services = services;
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Recommender"] = $"Data Source={Path.Combine(Directory, "test.db")}",
+            ["Model:Directory"] = Path.Combine(Directory, "models"),
+            ["Training:Interval"] = "00:00:00",
+            ["Training:Debounce"] = "00:00:00",
+            ["Demo:Seed"] = demo ? "true" : "false",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string Directory { get; }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
+        }
+    }
+
+    public ModelStore Models => Services.GetRequiredService<ModelStore>();
+
+    public TrainingStatus Status => Services.GetRequiredService<TrainingStatus>();
+
+    /// <summary>Waits (without sleeping) until a model is serving.</summary>
+    public async Task<ServingModel> WaitForModelAsync()
+    {
+        var next = Models.NextPublicationAsync(CancellationToken.None);
+        return Models.Current ?? await next.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Asks for a retrain and waits for the run to finish; returns its outcome.</summary>
+    public async Task<TrainingOutcome> RetrainAsync(HttpClient client)
+    {
+        var finished = Status.NextRunAsync(CancellationToken.None);
+        var response = await client.PostAsync("/api/model/retrain", null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return await finished.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    public static async Task<T> ReadAsync<T>(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<T>(Json))!;
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        SqliteConnection.ClearAllPools();
+        if (disposing && _ownsDirectory)
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
