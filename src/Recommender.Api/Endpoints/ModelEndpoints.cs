@@ -78,7 +78,7 @@ public static class ModelEndpoints
             Algorithm = v.Algorithm,
             State = v.State.ToString().ToLowerInvariant(),
             Parameters = JsonSerializer.Deserialize<JsonElement>(v.Parameters),
-            Metrics = ToResponse(v.Metrics is null ? null : JsonSerializer.Deserialize<ModelMetrics>(v.Metrics)),
+            Metrics = ToResponse(v.Metrics is null ? null : JsonSerializer.Deserialize<ModelMetrics>(v.Metrics, StoreJson.Options)),
             Error = v.Error,
             RatingCount = v.RatingCount,
             FitSeconds = v.FitSeconds,
@@ -149,7 +149,9 @@ public static class ModelEndpoints
         }
     }
 
-    private static MetricsResponse? ToResponse(ModelMetrics? metrics) => metrics is null
+    /// <summary>The wire form of metrics; a rejected run's non-finite metrics are reported as absent.</summary>
+    private static MetricsResponse? ToResponse(ModelMetrics? metrics) =>
+        metrics is null || !double.IsFinite(metrics.Rmse + metrics.Mae + metrics.PrecisionAt10 + metrics.RecallAt10 + metrics.NdcgAt10)
         ? null
         : new MetricsResponse
         {

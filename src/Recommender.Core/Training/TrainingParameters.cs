@@ -17,19 +17,19 @@ public sealed record TrainingParameters
     public Algorithm Algorithm { get; init; } = Algorithm.BiasedSgd;
 
     /// <summary>Number of latent factors k (the length of each user and item vector).</summary>
-    public int Factors { get; init; } = 128;
+    public int Factors { get; init; } = 256;
 
     /// <summary>Maximum number of passes over the training ratings (ALS: alternations).</summary>
-    public int Epochs { get; init; } = 60;
+    public int Epochs { get; init; } = 100;
 
     /// <summary>SGD step size α at epoch 1 (unused by ALS).</summary>
-    public float LearningRate { get; init; } = 0.007f;
+    public float LearningRate { get; init; } = 0.01f;
 
     /// <summary>Per-epoch multiplicative learning-rate decay: α_t = α · decay^(t−1). 1 keeps α constant.</summary>
-    public float LearningRateDecay { get; init; } = 0.96f;
+    public float LearningRateDecay { get; init; } = 0.98f;
 
     /// <summary>L2 regularization λ of the user and item factors.</summary>
-    public float Regularization { get; init; } = 0.06f;
+    public float Regularization { get; init; } = 0.07f;
 
     /// <summary>L2 regularization of the user and item biases (unused by the notebook algorithm).</summary>
     public float BiasRegularization { get; init; } = 0.01f;

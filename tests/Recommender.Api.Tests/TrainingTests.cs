@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Training;
+
+namespace Recommender.Api.Tests;
+
+public sealed class TrainingTests
+{
+    private static async Task<float> PredictAsync(HttpClient client, string user, string item) =>
+        (await client.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(user)}/predictions/{Uri.EscapeDataString(item)}"))
+            .GetProperty("predictedRating").GetSingle();
+
+    private static async Task<long> VersionAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<JsonElement>("/api/model")).GetProperty("version").GetInt64();
+
+    [Fact]
+    public async Task PostedRating_ChangesThatUsersPredictions_BeforeAnyRetrain()
+    {
+        using var app = new RecommenderApp();
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        var before = await PredictAsync(client, "Hermione", "Back in Black");
+
+        foreach (var song in new[] { "Another One Bites the Dust", "Survivor", "The Imperial March" })
+        {
+            await client.PostAsJsonAsync("/api/ratings", new { userId = "Hermione", itemId = song, rating = 5 });
+        }
+
+        var after = await PredictAsync(client, "Hermione", "Back in Black");
+        Assert.True(Math.Abs(after - before) > 0.01, $"prediction did not move: {before} → {after}");
+        Assert.Equal(1, await VersionAsync(client));
+    }
+
+    [Fact]
+    public async Task BrandNewUser_IsServedAtOnce_ByFoldIn()
+    {
+        using var app = new RecommenderApp();
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        await ProblemAssert.IsProblemAsync(await client.GetAsync("/api/users/Luke/recommendations"), HttpStatusCode.NotFound);
+
+        await client.PostAsJsonAsync("/api/ratings/batch", new
+        {
+            ratings = new object[]
+            {
+                new { userId = "Luke", itemId = "The Imperial March", rating = 1 },
+                new { userId = "Luke", itemId = "Hedwig’s Theme", rating = 5 },
+                new { userId = "Luke", itemId = "Clair de Lune", rating = 5 },
+            },
+        });
+
+        var recommendations = await client.GetFromJsonAsync<JsonElement>("/api/users/Luke/recommendations?count=20");
+        Assert.False(recommendations.GetProperty("fallback").GetBoolean());
+        Assert.Equal(1, recommendations.GetProperty("modelVersion").GetInt64());
+        var ids = recommendations.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()).ToList();
+        Assert.Equal(9, ids.Count);
+        Assert.DoesNotContain("Clair de Lune", ids);
+        var model = await client.GetFromJsonAsync<JsonElement>("/api/model");
+        Assert.Equal(1, model.GetProperty("foldedInUsers").GetInt32());
+    }
+
+    [Fact]
+    public async Task Retrain_PublishesANewVersion_AndTheOldOneCanBeActivatedAgain()
+    {
+        using var app = new RecommenderApp();
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        await client.PostAsJsonAsync("/api/ratings", new { userId = "Hermione", itemId = "Back in Black", rating = 4 });
+
+        Assert.Equal(TrainingOutcome.Published, await app.RetrainAsync(client));
+        Assert.Equal(2, await VersionAsync(client));
+        var versions = await client.GetFromJsonAsync<JsonElement>("/api/model/versions");
+        Assert.Equal(["active", "kept"], versions.EnumerateArray().Select(v => v.GetProperty("state").GetString()!));
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/model")).GetProperty("foldedInUsers").GetInt32());
+
+        var activated = await client.PostAsync("/api/model/versions/1/activate", null);
+        Assert.Equal(HttpStatusCode.OK, activated.StatusCode);
+        Assert.Equal(1, await VersionAsync(client));
+        Assert.Equal(1, (await client.GetFromJsonAsync<JsonElement>("/api/users/Hermione/recommendations")).GetProperty("modelVersion").GetInt64());
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/api/model/versions/99/activate", null), HttpStatusCode.NotFound, "99");
+    }
+
+    [Fact]
+    public async Task ThrowingTrainer_LeavesThePreviousModelServing_AndReportsTheFailure()
+    {
+        var failing = false;
+        using var app = new RecommenderApp(services: s => s.AddSingleton<TrainerFactory>(p => failing ? new FaultyTrainers.Throwing() : Core.Training.Trainers.Create(p)));
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        failing = true;
+
+        Assert.Equal(TrainingOutcome.Failed, await app.RetrainAsync(client));
+
+        var model = await client.GetFromJsonAsync<JsonElement>("/api/model");
+        Assert.Equal(1, model.GetProperty("version").GetInt64());
+        Assert.Equal("failed", model.GetProperty("training").GetProperty("lastOutcome").GetString());
+        Assert.Contains("the trainer exploded", model.GetProperty("training").GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        var versions = await client.GetFromJsonAsync<JsonElement>("/api/model/versions");
+        Assert.Contains(versions.EnumerateArray(), v => v.GetProperty("state").GetString() == "failed");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/users/Hermione/recommendations")).StatusCode);
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/api/model/versions/2/activate", null), HttpStatusCode.Conflict, "failed");
+
+        failing = false;
+        Assert.Equal(TrainingOutcome.Published, await app.RetrainAsync(client));
+    }
+
+    [Fact]
+    public async Task NaNTrainer_IsRejectedByTheGate_AndThePreviousModelKeepsServing()
+    {
+        var poisoned = false;
+        using var app = new RecommenderApp(services: s => s.AddSingleton<TrainerFactory>(p => poisoned ? new FaultyTrainers.ReturnsNaN(p) : Core.Training.Trainers.Create(p)));
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        poisoned = true;
+
+        var outcome = await app.RetrainAsync(client);
+        var model = await client.GetFromJsonAsync<JsonElement>("/api/model");
+        Assert.True(outcome == TrainingOutcome.Rejected, model.GetRawText());
+
+        Assert.Equal(1, model.GetProperty("version").GetInt64());
+        Assert.Contains("non-finite", model.GetProperty("training").GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.InRange(await PredictAsync(client, "Hermione", "Back in Black"), 0.5f, 5f);
+        var versions = await client.GetFromJsonAsync<JsonElement>("/api/model/versions");
+        Assert.Equal(["rejected", "active"], versions.EnumerateArray().Select(v => v.GetProperty("state").GetString()!));
+    }
+
+    [Fact]
+    public async Task Restart_ServesTheSavedSnapshot_BeforeAnyRetraining()
+    {
+        var directory = Directory.CreateTempSubdirectory("recommender-restart-").FullName;
+        try
+        {
+            float before;
+            using (var first = new RecommenderApp(directory: directory))
+            {
+                var client = first.CreateClient();
+                await first.WaitForModelAsync();
+                before = await PredictAsync(client, "Hermione", "Back in Black");
+            }
+
+            using var second = new RecommenderApp(directory: directory, settings: new() { ["Training:TrainOnStart"] = "false" });
+            var restarted = second.CreateClient();
+            Assert.NotNull(second.Models.Current);
+            Assert.Equal(HttpStatusCode.OK, (await restarted.GetAsync("/health/ready")).StatusCode);
+            Assert.Equal(1, await VersionAsync(restarted));
+            Assert.Equal(before, await PredictAsync(restarted, "Hermione", "Back in Black"));
+            Assert.Null(second.Status.LastStartedAt);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Pipeline_SkipsWhenNothingChanged_AndTrainsAfterAChange()
+    {
+        using var app = new RecommenderApp();
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        var pipeline = app.Services.GetRequiredService<TrainingPipeline>();
+
+        Assert.Equal(TrainingOutcome.Skipped, await pipeline.RunAsync(TrainingReason.DataChanged, CancellationToken.None));
+        await client.PostAsJsonAsync("/api/ratings", new { userId = "Ripley", itemId = "Hedwig’s Theme", rating = 2 });
+        Assert.Equal(TrainingOutcome.Published, await pipeline.RunAsync(TrainingReason.DataChanged, CancellationToken.None));
+        Assert.Equal(2, await VersionAsync(client));
+    }
+
+    [Fact]
+    public async Task Queries_Answer503_WhileNoModelExists()
+    {
+        using var app = new RecommenderApp(demo: false);
+        var client = app.CreateClient();
+        await client.PostAsJsonAsync("/api/ratings", new { userId = "a", itemId = "x", rating = 3 });
+
+        await ProblemAssert.IsProblemAsync(await client.GetAsync("/api/users/a/recommendations"), HttpStatusCode.ServiceUnavailable, "No model");
+        await ProblemAssert.IsProblemAsync(await client.GetAsync("/api/predictions"), HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
+        var model = await client.GetFromJsonAsync<JsonElement>("/api/model");
+        Assert.Equal(JsonValueKind.Null, model.GetProperty("version").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("Ratings:Min", "5", "Ratings:Min")]
+    [InlineData("Training:Factors", "0", "Training:Factors")]
+    [InlineData("Training:HoldoutFraction", "0.9", "Training:HoldoutFraction")]
+    [InlineData("Model:KeepVersions", "0", "Model:KeepVersions")]
+    [InlineData("Recommendations:MaxCount", "0", "Recommendations:MaxCount")]
+    [InlineData("Training:Intervall", "00:01:00", "Intervall")]
+    public void InvalidOptions_StopStartUp_NamingTheOption(string key, string value, string named)
+    {
+        using var app = new RecommenderApp(settings: new() { [key] = value });
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
+        Assert.True(error is OptionsValidationException or InvalidOperationException or AggregateException, error.GetType().Name);
+    }
+}
