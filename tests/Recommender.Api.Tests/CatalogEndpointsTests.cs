@@ -116,6 +116,11 @@ public sealed class CatalogEndpointsTests : IAsyncLifetime
     [InlineData("/api/items/Firework/similar-items?count=0", "count")]
     [InlineData("/api/predictions?pageSize=0", "pageSize")]
     [InlineData("/api/similarity/users?page=0", "page")]
+    [InlineData("/api/users?pageSize=0", "pageSize")]
+    [InlineData("/api/items?page=0", "page")]
+    [InlineData("/api/users/%01x", "userId")]
+    [InlineData("/api/items/%7F", "itemId")]
+    [InlineData("/api/users/Hermione/predictions/%01", "itemId")]
     public async Task Queries_RejectBadParameters(string url, string mentions) =>
         await ProblemAssert.IsProblemAsync(await _client.GetAsync(url), HttpStatusCode.BadRequest, mentions);
 

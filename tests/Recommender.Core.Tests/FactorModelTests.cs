@@ -271,6 +271,21 @@ public class FactorModelTests
     }
 
     [Fact]
+    public void PredictRow_EqualsPredictForEveryItem()
+    {
+        var model = Train(Synthetic.LowRank(users: 10, items: 15, rank: 2, noise: 0.3, density: 0.5, seed: 1));
+        foreach (var user in new[] { model.User(3), model.FoldIn([]), model.FoldIn([(1, 5f), (2, 1f)]) })
+        {
+            var row = new float[model.Items.Count];
+            model.PredictRow(user, row);
+            for (var i = 0; i < row.Length; i++)
+            {
+                Assert.Equal(model.Predict(user, i).Value, row[i]);
+            }
+        }
+    }
+
+    [Fact]
     public void WithInfo_StampsVersionWithoutChangingPredictions()
     {
         var model = Train(Synthetic.Checkerboard());

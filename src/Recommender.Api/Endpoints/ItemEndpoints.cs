@@ -19,7 +19,7 @@ public static class ItemEndpoints
     {
         var group = app.MapGroup("/api/items").WithTags("Items");
         group.MapGet("/", GetItems).WithName(nameof(GetItems)).WithSummary("List items by page; `search` filters ids by prefix.");
-        group.MapGet("/{itemId}", GetItem).WithName(nameof(GetItem)).WithSummary("An item with its rating count.");
+        group.MapGet("/{itemId}", GetItem).WithName(nameof(GetItem)).WithSummary("An item with its rating count.").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{itemId}", PutItem).WithName(nameof(PutItem)).WithSummary("Create or update an item's name and metadata (201 when new).");
         return app;
     }

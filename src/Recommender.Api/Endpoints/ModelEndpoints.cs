@@ -22,7 +22,8 @@ public static class ModelEndpoints
         group.MapPost("/retrain", PostRetrain).WithName(nameof(PostRetrain))
             .WithSummary("Ask for a training run now (it runs even when no rating changed). 202: poll GET /api/model.");
         group.MapPost("/versions/{version:long}/activate", PostActivateVersion).WithName(nameof(PostActivateVersion))
-            .WithSummary("Serve a kept version again (roll back or forward).");
+            .WithSummary("Serve a kept version again (roll back or forward).")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

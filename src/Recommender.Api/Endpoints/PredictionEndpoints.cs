@@ -15,12 +15,15 @@ public static class PredictionEndpoints
     {
         var users = app.MapGroup("/api/users/{userId}/predictions").WithTags("Predictions");
         users.MapGet("/{itemId}", GetPrediction).WithName(nameof(GetPrediction))
-            .WithSummary("The predicted rating of one item, with the fallback used for an item or user the model does not know.");
+            .WithSummary("The predicted rating of one item, with the fallback used for an item or user the model does not know.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         users.MapGet("/", GetUserPredictions).WithName(nameof(GetUserPredictions))
-            .WithSummary("The user's whole predicted row; rated items carry their actual rating.");
+            .WithSummary("The user's whole predicted row; rated items carry their actual rating.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGroup("/api/predictions").WithTags("Predictions")
             .MapGet("/", GetPredictionMatrix).WithName(nameof(GetPredictionMatrix))
-            .WithSummary("The predicted users × items matrix (the notebook's table), paged by users.");
+            .WithSummary("The predicted users × items matrix (the notebook's table), paged by users.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -125,11 +128,13 @@ public static class PredictionEndpoints
             }
 
             var scores = new float[model.Items.Count];
+            var predicted = new float[model.Items.Count];
             model.Scores(user, scores);
+            model.PredictRow(user, predicted);
             rows.Add(new PredictionRow
             {
                 UserId = userId,
-                Predicted = Enumerable.Range(0, scores.Length).Select(i => model.Predict(user, i).Value).ToArray(),
+                Predicted = predicted,
                 Scores = scores,
                 Actual = model.Items.Ids.Select(item => actual.TryGetValue((userId, item), out var v) ? (double?)v : null).ToArray(),
             });

@@ -22,7 +22,8 @@ public static class RatingEndpoints
         group.MapGet("/", GetRatings).WithName(nameof(GetRatings))
             .WithSummary("List ratings, optionally of one user and/or one item, by page.");
         group.MapDelete("/{userId}/{itemId}", DeleteRating).WithName(nameof(DeleteRating))
-            .WithSummary("Delete one rating.");
+            .WithSummary("Delete one rating.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

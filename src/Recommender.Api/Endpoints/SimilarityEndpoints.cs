@@ -15,11 +15,14 @@ public static class SimilarityEndpoints
     public static IEndpointRouteBuilder MapSimilarityEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/users/{userId}/similar-users", GetSimilarUsers).WithTags("Similarity").WithName(nameof(GetSimilarUsers))
-            .WithSummary("The users most similar to a user: cosine of predicted-score rows (basis=predicted, as the notebook) or of factors.");
+            .WithSummary("The users most similar to a user: cosine of predicted-score rows (basis=predicted, as the notebook) or of factors.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/api/items/{itemId}/similar-items", GetSimilarItems).WithTags("Similarity").WithName(nameof(GetSimilarItems))
-            .WithSummary("The items most similar to an item (cosine of item factors).");
+            .WithSummary("The items most similar to an item (cosine of item factors).")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/api/similarity/users", GetUserSimilarityMatrix).WithTags("Similarity").WithName(nameof(GetUserSimilarityMatrix))
-            .WithSummary("The cosine user × user similarity matrix over predicted-score rows, paged by rows.");
+            .WithSummary("The cosine user × user similarity matrix over predicted-score rows, paged by rows.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -164,7 +164,10 @@ public sealed class TrainingPipeline(
     private void Log(long version, EpochReport report, List<EpochReport>? history)
     {
         history?.Add(report);
-        logger.LogInformation(
+        // Every epoch is recorded in the history; the log shows the first, every tenth and any of a short run.
+        var level = report.Epoch == 1 || report.Epoch % 10 == 0 || trainingOptions.Value.Epochs is <= 20 ? LogLevel.Information : LogLevel.Debug;
+        logger.Log(
+            level,
             "Version {Version} epoch {Epoch}: objective {Objective:F4}, train RMSE {TrainRmse:F4}, validation RMSE {ValidationRmse:F4}, {Elapsed:F2} s",
             version, report.Epoch, report.Objective, report.TrainRmse, report.ValidationRmse, report.Elapsed.TotalSeconds);
     }

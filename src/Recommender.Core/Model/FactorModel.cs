@@ -217,6 +217,19 @@ public sealed partial class FactorModel
         }
     }
 
+    /// <summary>
+    /// Writes the predicted ratings of <paramref name="user"/> for every item into <paramref name="destination"/>: the
+    /// clipped scores, with the documented fallback for a fallback user or an untrained item.
+    /// </summary>
+    public void PredictRow(in UserVector user, Span<float> destination)
+    {
+        Scores(user, destination);
+        for (var i = 0; i < Items.Count; i++)
+        {
+            destination[i] = user.IsFallback || _itemCounts[i] == 0 ? Predict(user, i).Value : Clip(destination[i]);
+        }
+    }
+
     /// <summary>Clips a score to the rating scale.</summary>
     public float Clip(float score) => Math.Clamp(score, MinRating, MaxRating);
 
