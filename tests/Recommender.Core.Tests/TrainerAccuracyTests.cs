@@ -30,6 +30,23 @@ public class TrainerAccuracyTests
         Assert.True(rmse <= 1.1 * Noise, $"{algorithm}: holdout RMSE {rmse:F4} exceeds 1.1σ = {1.1 * Noise}");
     }
 
+    [Theory]
+    [MemberData(nameof(FittingAlgorithms))]
+    public void Fit_GivesTheSameModel_ForAnyThreadCount(Algorithm algorithm)
+    {
+        var data = Synthetic.LowRank(users: 300, items: 200, rank: 3, noise: Noise, density: 0.2, seed: 12);
+        var parameters = Wide(algorithm) with { Epochs = 5 };
+        var one = Trainers.Create(parameters with { Threads = 1 }).Fit(data).Model;
+        var three = Trainers.Create(parameters with { Threads = 3 }).Fit(data).Model;
+        for (var u = 0; u < data.Users.Count; u += 7)
+        {
+            for (var i = 0; i < data.Items.Count; i += 5)
+            {
+                Assert.Equal(one.Predict(one.User(u), i), three.Predict(three.User(u), i));
+            }
+        }
+    }
+
     [Fact]
     public void Fit_BiasedSgdBeatsTheMeanByFar_OnStructuredData()
     {

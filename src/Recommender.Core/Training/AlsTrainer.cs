@@ -15,6 +15,8 @@ namespace Recommender.Core.Training;
 /// item features [q_i; 1] and targets r_ui − μ − b_i — (Σ x xᵀ + n_u diag(λ…λ, λ_b)) w = Σ x y — by Cholesky; then
 /// the same for every item with user features. The objective never increases.</para>
 /// <para><b>Initialisation</b>: item factors ~ N(0, σ²), biases 0 (the user step comes first).</para>
+/// <para><b>Parallelism</b>: the rows of each side are solved on up to <see cref="TrainingParameters.Threads"/> threads;
+/// each row's solve is independent, so the result does not depend on the thread count.</para>
 /// </remarks>
 internal sealed class AlsTrainer(TrainingParameters parameters) : FactorTrainerBase(parameters)
 {
@@ -56,59 +58,83 @@ internal sealed class AlsTrainer(TrainingParameters parameters) : FactorTrainerB
         };
     }
 
-    /// <summary>Solves every row of one side against the fixed other side.</summary>
+    /// <summary>Solves every row of one side against the fixed other side; rows are independent, so they run in parallel.</summary>
     private void SolveSide(SparseRows rows, float[] factors, float[] bias, float[] otherFactors, float[] otherBias, FactorWeights weights)
+    {
+        var size = weights.Factors + 1;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parameters.EffectiveThreads };
+        var failed = 0;
+        Parallel.For(
+            0,
+            rows.Count,
+            options,
+            () => (Normal: new double[size * size], Rhs: new double[size], Feature: new double[size]),
+            (row, _, buffers) =>
+            {
+                if (!SolveRow(rows, row, factors, bias, otherFactors, otherBias, weights, buffers))
+                {
+                    Interlocked.Exchange(ref failed, 1);
+                }
+
+                return buffers;
+            },
+            _ => { });
+        if (failed != 0)
+        {
+            throw new TrainingDivergedException(0, double.NaN);
+        }
+    }
+
+    private bool SolveRow(
+        SparseRows rows, int row, float[] factors, float[] bias, float[] otherFactors, float[] otherBias, FactorWeights weights,
+        (double[] Normal, double[] Rhs, double[] Feature) buffers)
     {
         var k = weights.Factors;
         var stride = weights.Stride;
         var size = k + 1;
-        var normal = new double[size * size];
-        var rhs = new double[size];
-        var feature = new double[size];
-        for (var row = 0; row < rows.Count; row++)
+        var start = rows.Offsets[row];
+        var end = rows.Offsets[row + 1];
+        if (start == end)
         {
-            var start = rows.Offsets[row];
-            var end = rows.Offsets[row + 1];
-            if (start == end)
-            {
-                continue;
-            }
-
-            Array.Clear(normal);
-            Array.Clear(rhs);
-            for (var n = start; n < end; n++)
-            {
-                var other = rows.Columns[n];
-                var q = otherFactors.AsSpan(other * stride, k);
-                for (var f = 0; f < k; f++)
-                {
-                    feature[f] = q[f];
-                }
-
-                feature[k] = 1;
-                FactorModel.AccumulateOuter(normal, rhs, feature, rows.Values[n] - weights.GlobalMean - otherBias[other], size);
-            }
-
-            var count = end - start;
-            for (var f = 0; f < k; f++)
-            {
-                normal[f * size + f] += Parameters.Regularization * count;
-            }
-
-            normal[k * size + k] += Math.Max(Parameters.BiasRegularization, 1e-6) * count;
-            if (!Cholesky.Solve(normal, rhs, size))
-            {
-                throw new TrainingDivergedException(0, double.NaN);
-            }
-
-            var target = factors.AsSpan(row * stride, k);
-            for (var f = 0; f < k; f++)
-            {
-                target[f] = (float)rhs[f];
-            }
-
-            bias[row] = (float)rhs[k];
+            return true;
         }
+
+        var (normal, rhs, feature) = buffers;
+        Array.Clear(normal);
+        Array.Clear(rhs);
+        for (var n = start; n < end; n++)
+        {
+            var other = rows.Columns[n];
+            var q = otherFactors.AsSpan(other * stride, k);
+            for (var f = 0; f < k; f++)
+            {
+                feature[f] = q[f];
+            }
+
+            feature[k] = 1;
+            FactorModel.AccumulateOuter(normal, rhs, feature, rows.Values[n] - weights.GlobalMean - otherBias[other], size);
+        }
+
+        var count = end - start;
+        for (var f = 0; f < k; f++)
+        {
+            normal[f * size + f] += Parameters.Regularization * count;
+        }
+
+        normal[k * size + k] += Math.Max(Parameters.BiasRegularization, 1e-6) * count;
+        if (!Cholesky.Solve(normal, rhs, size))
+        {
+            return false;
+        }
+
+        var target = factors.AsSpan(row * stride, k);
+        for (var f = 0; f < k; f++)
+        {
+            target[f] = (float)rhs[f];
+        }
+
+        bias[row] = (float)rhs[k];
+        return true;
     }
 }
 

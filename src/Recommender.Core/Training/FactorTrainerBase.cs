@@ -53,11 +53,14 @@ internal abstract class FactorTrainerBase(TrainingParameters parameters) : IFact
         var bestRmse = double.PositiveInfinity;
         var bestEpoch = 0;
         var epochsRun = 0;
+        var epochTime = TimeSpan.Zero;
         for (var epoch = 1; epoch <= Parameters.Epochs; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var learningRate = Parameters.LearningRate * Math.Pow(Parameters.LearningRateDecay, epoch - 1);
+            var epochStart = clock.Elapsed;
             var (objective, trainRmse) = epochRunner((float)learningRate);
+            epochTime += clock.Elapsed - epochStart;
             epochsRun = epoch;
             if (!double.IsFinite(objective) || !double.IsFinite(trainRmse))
             {
@@ -96,7 +99,7 @@ internal abstract class FactorTrainerBase(TrainingParameters parameters) : IFact
         var final = best ?? weights;
         final.ClearUntrained(userCounts, itemCounts);
         var model = FactorModel.Create(final, train.Users, train.Items, Parameters, userCounts, itemCounts, train);
-        return new TrainingResult(model, history, bestEpoch, (long)epochsRun * train.Count, clock.Elapsed);
+        return new TrainingResult(model, history, bestEpoch, (long)epochsRun * train.Count, clock.Elapsed, epochTime);
     }
 
     /// <summary>Whether the model has the μ + b_u + b_i terms.</summary>

@@ -46,6 +46,16 @@ public sealed record TrainingParameters
     /// </summary>
     public int EarlyStoppingPatience { get; init; } = 3;
 
+    /// <summary>
+    /// Threads for training; 0 means one per processor. The result does not depend on it: the parallel trainers
+    /// partition the work so that any thread count gives the same model for the same seed.
+    /// </summary>
+    public int Threads { get; init; }
+
+    /// <summary>The thread count actually used.</summary>
+    [JsonIgnore]
+    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
     /// <summary>Lowest rating of the scale; predictions are clipped to it.</summary>
     public float MinRating { get; init; } = 0.5f;
 
@@ -101,6 +111,7 @@ public sealed record TrainingParameters
         Check(InitStandardDeviation is null || (double.IsFinite(InitStandardDeviation.Value) && InitStandardDeviation > 0),
             nameof(InitStandardDeviation), "must be positive when set");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), "must not be negative");
+        Check(Threads is >= 0 and <= 1024, nameof(Threads), "must be between 0 (one per processor) and 1024");
         Check(float.IsFinite(MinRating) && float.IsFinite(MaxRating) && MinRating < MaxRating, nameof(MinRating),
             "must be finite and below MaxRating");
     }

@@ -7,14 +7,16 @@ namespace Recommender.Core.Training;
 /// <param name="History">One report per epoch run.</param>
 /// <param name="BestEpoch">The epoch whose parameters the model holds.</param>
 /// <param name="Updates">Number of per-rating SGD updates (ALS: per-rating terms accumulated into normal equations).</param>
-/// <param name="Elapsed">Wall time of the run.</param>
+/// <param name="Elapsed">Wall time of the whole run: set-up, initialisation, epochs, validation and the snapshot.</param>
+/// <param name="EpochTime">Wall time inside the epochs' update passes only (what LIBMF's throughput figures count).</param>
 public sealed record TrainingResult(
     FactorModel Model,
     IReadOnlyList<EpochReport> History,
     int BestEpoch,
     long Updates,
-    TimeSpan Elapsed)
+    TimeSpan Elapsed,
+    TimeSpan EpochTime)
 {
-    /// <summary>Updates per second of wall time.</summary>
-    public double UpdatesPerSecond => Elapsed.TotalSeconds > 0 ? Updates / Elapsed.TotalSeconds : 0;
+    /// <summary>Updates per second of epoch time.</summary>
+    public double UpdatesPerSecond => EpochTime.TotalSeconds > 0 ? Updates / EpochTime.TotalSeconds : 0;
 }
