@@ -69,6 +69,8 @@ internal static class ServiceRegistration
         services.AddSingleton<TrainingPipeline>();
         services.AddHostedService<DatabaseInitializer>();
         services.AddHostedService<TrainingWorker>();
+        services.AddSingleton<Writes.RatingWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<Writes.RatingWriter>());
         return services;
     }
 

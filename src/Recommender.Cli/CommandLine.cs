@@ -96,6 +96,7 @@ internal sealed class CommandLine
             EarlyStoppingPatience = Int("--patience") ?? p.EarlyStoppingPatience,
             MinRating = (float?)Double("--min-rating") ?? p.MinRating,
             MaxRating = (float?)Double("--max-rating") ?? p.MaxRating,
+            Threads = Int("--threads") ?? p.Threads,
         };
         try
         {

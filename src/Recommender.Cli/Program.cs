@@ -19,11 +19,17 @@ namespace Recommender.Cli
               bench     --train FILE --test FILE [--factors N] [--epochs N] [--threads N] [--json]
                         the notebook's scalar trainer against the fast trainer, same data, one process
 
+              generate  --output FILE [--users N] [--items N] [--ratings N] [--rank N] [--noise X] [--skew X]
+                        [--seed N] [--test-fraction F --test-output FILE]   seeded synthetic ratings
+
+              import    --url URL --input FILE [--format auto|csv|tab|dat] [--api-key KEY]
+                        stream a rating file into a running service (POST /api/ratings/import)
+
             model options:
               --algorithm biased-sgd|als|notebook   --factors N   --epochs N   --learning-rate X
               --decay X   --regularization X   --bias-regularization X   --init-std X   --seed N
               --validation F (hold out F of the training file for early stopping)   --patience N
-              --min-rating X   --max-rating X
+              --min-rating X   --max-rating X   --threads N (0 = one per processor; the model does not depend on it)
 
             files: MovieLens u.data (tab), ratings.dat (::), ratings.csv, or user,item,rating[,timestamp] CSV.
             """;
@@ -45,6 +51,8 @@ namespace Recommender.Cli
                     "evaluate" => EvaluateCommand.Run(options, output, error),
                     "bench" => BenchCommand.Run(options, output, error),
                     "cross-validate" => CrossValidateCommand.Run(options, output, error),
+                    "generate" => GenerateCommand.Run(options, output, error),
+                    "import" => ImportCommand.Run(options, output, error),
                     _ => throw new UsageException($"unknown verb '{args[0]}'."),
                 };
             }

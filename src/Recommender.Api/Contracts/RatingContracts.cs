@@ -55,6 +55,22 @@ public sealed record RatingBatchResponse
     public required int Updated { get; init; }
 }
 
+/// <summary>What an import stored.</summary>
+public sealed record RatingImportResponse
+{
+    /// <summary>Ratings read and stored (a repeated (user, item) pair keeps its last value).</summary>
+    /// <example>100836</example>
+    public required long Imported { get; init; }
+
+    /// <summary>Distinct users in the file.</summary>
+    /// <example>610</example>
+    public required int Users { get; init; }
+
+    /// <summary>Server time from the first byte read to the commit.</summary>
+    /// <example>1.2</example>
+    public required double Seconds { get; init; }
+}
+
 /// <summary>One page of a listing.</summary>
 public sealed record Page<T>
 {

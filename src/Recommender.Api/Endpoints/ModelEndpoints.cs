@@ -130,7 +130,9 @@ public static class ModelEndpoints
             row.State = ModelState.Active;
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            store.Publish(new ServingModel(model, row.DataVersion));
+            var serving = new ServingModel(model, row.DataVersion);
+            serving.Recommendations.Warm(model, Environment.ProcessorCount, cancellationToken);
+            store.Publish(serving);
             logger.LogInformation("Activated model version {Version}", version);
             return TypedResults.Ok(new ModelVersionResponse
             {

@@ -5,7 +5,8 @@ using Recommender.Api.Contracts;
 using Recommender.Api.Options;
 using Recommender.Api.Training;
 using Recommender.Data;
-using Recommender.Data.Entities;
+using Recommender.Api.Writes;
+using Recommender.Core.Data;
 
 namespace Recommender.Api.Endpoints;
 
@@ -19,6 +20,9 @@ public static class RatingEndpoints
             .WithSummary("Store a rating (201 when new, 200 when it replaced an earlier value).");
         group.MapPost("/batch", PostRatingBatch).WithName(nameof(PostRatingBatch))
             .WithSummary("Store up to Ratings:MaxBatchSize ratings in one transaction: all or nothing.");
+        group.MapPost("/import", ImportRatings).WithName(nameof(ImportRatings))
+            .WithSummary("Stream a rating file in the request body — CSV (user,item,rating[,timestamp], optional header), MovieLens ratings.csv, u.data (tab) or ratings.dat (::) — into the store in one transaction: all or nothing. ?format=auto|csv|tab|dat.")
+            .Accepts<string>("text/csv", "text/plain", "application/octet-stream");
         group.MapGet("/", GetRatings).WithName(nameof(GetRatings))
             .WithSummary("List ratings, optionally of one user and/or one item, by page.");
         group.MapDelete("/{userId}/{itemId}", DeleteRating).WithName(nameof(DeleteRating))
@@ -29,12 +33,9 @@ public static class RatingEndpoints
 
     public static async Task<Results<Created<RatingResponse>, Ok<RatingResponse>, ValidationProblem>> PostRating(
         RatingRequest request,
-        RecommenderDbContext db,
+        RatingWriter writer,
         IOptions<RatingsOptions> options,
-        FreshUsers freshUsers,
-        TrainingTrigger trigger,
-        TimeProvider time,
-        CancellationToken cancellationToken)
+        TimeProvider time)
     {
         var errors = new Dictionary<string, string[]>();
         Check(errors, request, options.Value, prefix: "");
@@ -44,14 +45,7 @@ public static class RatingEndpoints
         }
 
         var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var created = await UpsertAsync(db, request, now, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await db.BumpDataVersionAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        freshUsers.MarkChanged([request.UserId!]);
-        trigger.RatingsChanged();
-
+        var created = await writer.WriteAsync(request.UserId!, request.ItemId!, request.Rating!.Value, (request.Timestamp ?? now).ToUnixTimeMilliseconds());
         var response = ToResponse(request, now);
         return created
             ? TypedResults.Created($"/api/ratings?userId={Uri.EscapeDataString(response.UserId)}&itemId={Uri.EscapeDataString(response.ItemId)}", response)
@@ -104,37 +98,93 @@ public static class RatingEndpoints
 
         var now = time.GetUtcNow();
         var created = 0;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var userIds = ratings.Select(r => r.UserId!).Distinct().ToList();
-        var itemIds = ratings.Select(r => r.ItemId!).Distinct().ToList();
-        var knownUsers = (await db.Users.Where(u => userIds.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken)).ToHashSet();
-        var knownItems = (await db.Items.Where(i => itemIds.Contains(i.Id)).Select(i => i.Id).ToListAsync(cancellationToken)).ToHashSet();
-        var existing = (await db.Ratings.Where(r => userIds.Contains(r.UserId)).ToListAsync(cancellationToken))
-            .ToDictionary(r => (r.UserId, r.ItemId));
-        var stamp = now.ToUnixTimeMilliseconds();
-        db.Users.AddRange(userIds.Where(id => !knownUsers.Contains(id)).Select(id => new User { Id = id, CreatedAt = stamp }));
-        db.Items.AddRange(itemIds.Where(id => !knownItems.Contains(id)).Select(id => new Item { Id = id, CreatedAt = stamp }));
-        foreach (var rating in ratings)
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            var timestamp = (rating.Timestamp ?? now).ToUnixTimeMilliseconds();
-            if (existing.TryGetValue((rating.UserId!, rating.ItemId!), out var row))
+            using (var upserter = RatingUpserter.Create(db, now.ToUnixTimeMilliseconds()))
             {
-                row.Value = rating.Rating!.Value;
-                row.Timestamp = timestamp;
+                foreach (var rating in ratings)
+                {
+                    var timestamp = (rating.Timestamp ?? now).ToUnixTimeMilliseconds();
+                    created += upserter.Upsert(rating.UserId!, rating.ItemId!, rating.Rating!.Value, timestamp) ? 1 : 0;
+                }
             }
-            else
-            {
-                db.Ratings.Add(new Rating { UserId = rating.UserId!, ItemId = rating.ItemId!, Value = rating.Rating!.Value, Timestamp = timestamp });
-                created++;
-            }
+
+            await db.BumpDataVersionAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await db.BumpDataVersionAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        freshUsers.MarkChanged(userIds);
+        freshUsers.MarkChanged(ratings.Select(r => r.UserId!).Distinct());
         trigger.RatingsChanged();
         return TypedResults.Ok(new RatingBatchResponse { Created = created, Updated = ratings.Count - created });
+    }
+
+    public static async Task<Results<Ok<RatingImportResponse>, ValidationProblem>> ImportRatings(
+        HttpRequest request,
+        RecommenderDbContext db,
+        IOptions<RatingsOptions> options,
+        FreshUsers freshUsers,
+        TrainingTrigger trigger,
+        TimeProvider time,
+        CancellationToken cancellationToken,
+        string format = "auto")
+    {
+        var settings = options.Value;
+        RatingFileFormat fileFormat;
+        switch (format)
+        {
+            case "auto": fileFormat = RatingFileFormat.Auto; break;
+            case "csv": fileFormat = RatingFileFormat.Csv; break;
+            case "tab": fileFormat = RatingFileFormat.Tab; break;
+            case "dat": fileFormat = RatingFileFormat.DoubleColon; break;
+            default: return Invalid("format", $"format must be auto, csv, tab or dat, not '{format}'.");
+        }
+
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = settings.MaxImportBytes;
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var imported = 0L;
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            using var upserter = RatingUpserter.Create(db, now);
+            using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+            try
+            {
+                await foreach (var record in RatingFileReader.ReadRecordsAsync(reader, fileFormat, cancellationToken))
+                {
+                    if (RecordProblem(record, settings) is { } problem)
+                    {
+                        return Invalid("body", $"Line {record.Line}: {problem} Nothing was imported.");
+                    }
+
+                    // A MovieLens timestamp is in Unix seconds.
+                    upserter.Upsert(record.UserId, record.ItemId, record.Rating, record.Timestamp * 1000 ?? now, reportCreated: false);
+                    users.Add(record.UserId);
+                    imported++;
+                }
+            }
+            catch (RatingFormatException e)
+            {
+                return Invalid("body", $"{e.Message} Nothing was imported.");
+            }
+
+            if (imported == 0)
+            {
+                return Invalid("body", "The body holds no ratings.");
+            }
+
+            upserter.Dispose();
+            await db.BumpDataVersionAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        freshUsers.MarkChanged(users);
+        trigger.RatingsChanged();
+        return TypedResults.Ok(new RatingImportResponse { Imported = imported, Users = users.Count, Seconds = clock.Elapsed.TotalSeconds });
     }
 
     public static async Task<Results<Ok<Page<RatingResponse>>, ValidationProblem>> GetRatings(
@@ -236,32 +286,25 @@ public static class RatingEndpoints
         }
     }
 
-    /// <summary>Adds or updates one rating (and its user and item) in the change tracker; true when it is new.</summary>
-    private static async Task<bool> UpsertAsync(RecommenderDbContext db, RatingRequest request, DateTimeOffset now, CancellationToken cancellationToken)
+    private static string? RecordProblem(RatingRecord record, RatingsOptions options)
     {
-        var stamp = now.ToUnixTimeMilliseconds();
-        if (await db.Users.FindAsync([request.UserId!], cancellationToken) is null)
+        if (Validation.IdProblem(record.UserId) is { } userProblem)
         {
-            db.Users.Add(new User { Id = request.UserId!, CreatedAt = stamp });
+            return $"the user id {userProblem}";
         }
 
-        if (await db.Items.FindAsync([request.ItemId!], cancellationToken) is null)
+        if (Validation.IdProblem(record.ItemId) is { } itemProblem)
         {
-            db.Items.Add(new Item { Id = request.ItemId!, CreatedAt = stamp });
+            return $"the item id {itemProblem}";
         }
 
-        var timestamp = (request.Timestamp ?? now).ToUnixTimeMilliseconds();
-        var existing = await db.Ratings.FindAsync([request.UserId!, request.ItemId!], cancellationToken);
-        if (existing is null)
-        {
-            db.Ratings.Add(new Rating { UserId = request.UserId!, ItemId = request.ItemId!, Value = request.Rating!.Value, Timestamp = timestamp });
-            return true;
-        }
-
-        existing.Value = request.Rating!.Value;
-        existing.Timestamp = timestamp;
-        return false;
+        return record.Rating < options.Min || record.Rating > options.Max
+            ? $"the rating {record.Rating} is outside {options.Min}..{options.Max}."
+            : null;
     }
+
+    private static ValidationProblem Invalid(string field, string message) =>
+        Validation.Invalid(new Dictionary<string, string[]> { [field] = [message] });
 
     private static RatingResponse ToResponse(RatingRequest request, DateTimeOffset now) => new()
     {

@@ -66,7 +66,9 @@ public static class RecommendationEndpoints
         var excludedIndices = excluded.Select(model.Items.IndexOf).Where(i => i >= 0).ToHashSet();
         if (strategy == "model")
         {
-            var top = model.Recommend(query.User, count, excludedIndices);
+            var top = excludedIndices.Count == 0
+                ? query.Serving.Recommendations.Top(model, query.User, count)
+                : model.Recommend(query.User, count, excludedIndices);
             return TypedResults.Ok(new RecommendationsResponse
             {
                 UserId = userId,

@@ -42,6 +42,9 @@ public sealed class TrainingOptions
 
     public int Seed { get; set; } = 42;
 
+    /// <summary>Training threads; by default one fewer than the processors, so queries keep a core while a model trains.</summary>
+    public int? Threads { get; set; }
+
     /// <summary>The trainer's parameters: the algorithm's defaults, overridden by what is configured.</summary>
     public TrainingParameters ToParameters(RatingsOptions ratings)
     {
@@ -55,6 +58,7 @@ public sealed class TrainingOptions
             Regularization = Regularization ?? defaults.Regularization,
             BiasRegularization = BiasRegularization ?? defaults.BiasRegularization,
             Seed = Seed,
+            Threads = Threads ?? Math.Max(1, Environment.ProcessorCount - 1),
             MinRating = (float)ratings.Min,
             MaxRating = (float)ratings.Max,
         };

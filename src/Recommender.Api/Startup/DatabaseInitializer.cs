@@ -68,7 +68,9 @@ public sealed class DatabaseInitializer(
         {
             if (snapshots.TryLoad(candidate.Version) is { } model)
             {
-                store.Publish(new ServingModel(model, candidate.DataVersion));
+                var serving = new ServingModel(model, candidate.DataVersion);
+                serving.Recommendations.Warm(model, Environment.ProcessorCount, cancellationToken);
+                store.Publish(serving);
                 logger.LogInformation("Serving snapshot version {Version}", model.Version);
                 return;
             }

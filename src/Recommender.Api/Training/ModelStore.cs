@@ -2,8 +2,12 @@ using Recommender.Core.Model;
 
 namespace Recommender.Api.Training;
 
-/// <summary>A published model and the store's data version it was trained on.</summary>
-public sealed record ServingModel(FactorModel Model, long DataVersion);
+/// <summary>A published model, the store's data version it was trained on, and its memo of trained users' top lists.</summary>
+public sealed record ServingModel(FactorModel Model, long DataVersion)
+{
+    /// <summary>Top-N lists of trained users under this model (they never change while it serves).</summary>
+    public RecommendationCache Recommendations { get; } = new();
+}
 
 /// <summary>
 /// Holds the one model that answers queries. Publishing swaps a single reference, so a handler that reads

@@ -130,8 +130,10 @@ public sealed class TrainingPipeline(
         }
 
         snapshots.Save(model);
+        var serving = new ServingModel(model, dataVersion);
+        await Task.Run(() => serving.Recommendations.Warm(model, parameters.EffectiveThreads, cancellationToken), cancellationToken);
         await RecordAsync(model, dataVersion, data, ModelState.Active, null, history, fitSeconds, cancellationToken);
-        store.Publish(new ServingModel(model, dataVersion));
+        store.Publish(serving);
         freshUsers.Published(loadedSequence);
         logger.LogInformation(
             "Published version {Version} in {Seconds:F2} s: holdout RMSE {Rmse:F4}, NDCG@10 {Ndcg:F4}",

@@ -18,6 +18,7 @@ internal static class TrainCommand
             throw new UsageException("--holdout must be in [0, 1).");
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var data = RatingFileReader.ReadFile(input);
         error.WriteLine($"{data.Count:N0} ratings, {data.Users.Count:N0} users, {data.Items.Count:N0} items");
         var (train, test) = holdout > 0 ? DatasetSplit.Holdout(data, holdout, parameters.Seed) : (data, null);
@@ -34,6 +35,9 @@ internal static class TrainCommand
 
         output.WriteLine($"fit seconds      {Output.F(result.Elapsed.TotalSeconds, "F3")}");
         output.WriteLine($"updates/second   {Output.F(result.UpdatesPerSecond, "N0")}");
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        output.WriteLine($"total seconds    {Output.F(clock.Elapsed.TotalSeconds, "F3")} (reading the file included)");
+        output.WriteLine($"peak memory      {process.PeakWorkingSet64 / 1048576.0:F0} MB (peak working set)");
         return 0;
     }
 }

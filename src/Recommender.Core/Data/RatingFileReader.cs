@@ -68,11 +68,42 @@ public static class RatingFileReader
         while (reader.ReadLine() is { } line)
         {
             lineNumber++;
-            if (ParseLine(line, lineNumber, ref detected, out var fields))
+            if (TryParse(line, lineNumber, ref detected, out var record))
             {
-                yield return new RatingRecord(fields.User.ToString(), fields.Item.ToString(), fields.Rating, fields.Timestamp, lineNumber);
+                yield return record;
             }
         }
+    }
+
+    /// <summary>Reads every rating as a <see cref="RatingRecord"/>, reading lines asynchronously (for request bodies).</summary>
+    public static async IAsyncEnumerable<RatingRecord> ReadRecordsAsync(
+        TextReader reader,
+        RatingFileFormat format = RatingFileFormat.Auto,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var detected = format;
+        long lineNumber = 0;
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            lineNumber++;
+            if (TryParse(line, lineNumber, ref detected, out var record))
+            {
+                yield return record;
+            }
+        }
+    }
+
+    private static bool TryParse(string line, long lineNumber, ref RatingFileFormat format, out RatingRecord record)
+    {
+        record = default;
+        if (!ParseLine(line, lineNumber, ref format, out var fields))
+        {
+            return false;
+        }
+
+        record = new RatingRecord(fields.User.ToString(), fields.Item.ToString(), fields.Rating, fields.Timestamp, lineNumber);
+        return true;
     }
 
     /// <summary>Receives one parsed rating without allocating its ids.</summary>

@@ -65,7 +65,7 @@ public sealed partial class FactorModel
 
         if (used == 0)
         {
-            return new UserVector(userIndex, factors, 0f, rated, isFallback: true);
+            return new UserVector(userIndex, factors, 0f, rated, isFallback: true, isFoldedIn: true);
         }
 
         var (factorLambda, biasLambda) = FoldInRegularization();
@@ -81,7 +81,7 @@ public sealed partial class FactorModel
 
         if (!Cholesky.Solve(normal, rhs, size))
         {
-            return new UserVector(userIndex, factors, 0f, rated, isFallback: true);
+            return new UserVector(userIndex, factors, 0f, rated, isFallback: true, isFoldedIn: true);
         }
 
         for (var f = 0; f < k; f++)
@@ -90,7 +90,7 @@ public sealed partial class FactorModel
         }
 
         var bias = HasBiases ? (float)rhs[k] : 0f;
-        return new UserVector(userIndex, factors, bias, rated, isFallback: false);
+        return new UserVector(userIndex, factors, bias, rated, isFallback: false, isFoldedIn: true);
     }
 
     /// <summary>Per-rating weights (λ_f, λ_b) of the fold-in ridge problem for this model's algorithm.</summary>

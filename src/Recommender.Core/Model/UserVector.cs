@@ -7,13 +7,14 @@ namespace Recommender.Core.Model;
 /// </summary>
 public readonly struct UserVector
 {
-    internal UserVector(int index, ReadOnlyMemory<float> factors, float bias, ReadOnlyMemory<int> ratedItems, bool isFallback)
+    internal UserVector(int index, ReadOnlyMemory<float> factors, float bias, ReadOnlyMemory<int> ratedItems, bool isFallback, bool isFoldedIn = false)
     {
         Index = index;
         Factors = factors;
         Bias = bias;
         RatedItems = ratedItems;
         IsFallback = isFallback;
+        IsFoldedIn = isFoldedIn;
     }
 
     /// <summary>The model's index of this user, or -1 for a user the model has never seen.</summary>
@@ -30,6 +31,9 @@ public readonly struct UserVector
 
     /// <summary>True when the vector carries no information (no training or fold-in ratings): predictions use the fallback.</summary>
     public bool IsFallback { get; }
+
+    /// <summary>True for a fold-in result; false for a trained user's row of the model.</summary>
+    public bool IsFoldedIn { get; }
 
     /// <summary>True when <paramref name="itemIndex"/> is among <see cref="RatedItems"/>.</summary>
     public bool HasRated(int itemIndex) => RatedItems.Span.BinarySearch(itemIndex) >= 0;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Serving benchmark: GET /api/users/{id}/recommendations?count=10 against GET /health/live, measured in the same
+# run with wrk (Debian package) at 64 connections, then again while a retrain runs.
+# usage: bench/load.sh RATINGS_FILE [SECONDS]      (e.g. MovieLens ml-latest-small ratings.csv)
+# Last line: "recommendations/live ratio R, p99 P ms; during retrain: ratio R2, p99 P2 ms".
+set -euo pipefail
+ratings=${1:?usage: bench/load.sh RATINGS_FILE [SECONDS]}
+seconds=${2:-10}
+connections=64
+port=${PORT:-5391}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+dotnet publish "$root/src/Recommender.Api" -c Release -o "$work/app" >/dev/null
+ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
+  Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 Training__Factors=100 \
+  Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+  dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$port" >"$work/service.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -sf "$base/health/live" >/dev/null && break; sleep 0.1; done
+
+curl -sf -X POST --data-binary "@$ratings" -H 'Content-Type: text/csv' "$base/api/ratings/import" >/dev/null
+curl -sf -X POST "$base/api/model/retrain" >/dev/null
+for _ in $(seq 600); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.1; done
+
+# Every user id (URL-encoded), for requests spread over all users.
+page=1
+while :; do
+  ids=$(curl -sf "$base/api/users?pageSize=100&page=$page" | grep -o '"userId":"[^"]*"' | cut -d'"' -f4 || true)
+  [ -z "$ids" ] && break
+  printf '%s\n' "$ids" >>"$work/users.txt"
+  page=$((page + 1))
+done
+{
+  echo "users = {"
+  if command -v jq >/dev/null; then jq -Rr '@uri' <"$work/users.txt"; else cat "$work/users.txt"; fi | sed 's/.*/"&",/'
+  echo "}"
+  cat <<'LUA'
+math.randomseed(42)
+request = function()
+  return wrk.format("GET", "/api/users/" .. users[math.random(#users)] .. "/recommendations?count=10")
+end
+LUA
+} >"$work/recommend.lua"
+
+run() { wrk -t2 -c$connections -d"${seconds}s" --latency "$@" 2>&1; }
+rps() { awk '/^Requests\/sec/ {print $2}'; }
+p99() { awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }'; }
+errors() { awk '/Non-2xx/ {n = $5} END {print n + 0}'; }
+
+live=$(run "$base/health/live")
+recs=$(run -s "$work/recommend.lua" "$base")
+version=$(curl -sf "$base/api/model" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2)
+curl -sf -X POST "$base/api/model/retrain" >/dev/null
+during=$(run -s "$work/recommend.lua" "$base")
+after=$(curl -sf "$base/api/model" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2)
+
+echo "live:            $(rps <<<"$live") req/s, p99 $(p99 <<<"$live") ms"
+echo "recommendations: $(rps <<<"$recs") req/s, p99 $(p99 <<<"$recs") ms, non-2xx: $(errors <<<"$recs")"
+echo "during retrain:  $(rps <<<"$during") req/s, p99 $(p99 <<<"$during") ms, non-2xx: $(errors <<<"$during") (model version $version -> $after)"
+ratio=$(awk -v a="$(rps <<<"$recs")" -v b="$(rps <<<"$live")" 'BEGIN { printf "%.2f", a / b }')
+ratio2=$(awk -v a="$(rps <<<"$during")" -v b="$(rps <<<"$live")" 'BEGIN { printf "%.2f", a / b }')
+echo "recommendations/live ratio $ratio, p99 $(p99 <<<"$recs") ms; during retrain: ratio $ratio2, p99 $(p99 <<<"$during") ms"
