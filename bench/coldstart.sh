@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Cold start: a service holding a large model is restarted; how long until it answers its first recommendation?
+# Generates a seeded synthetic set (default 10 M ratings, 200 k users × 50 k items), imports it over HTTP, trains
+# once (k = 64, 10 epochs), stops the service, starts it again and times the first successful recommendation.
+# usage: bench/coldstart.sh [RATINGS] [USERS] [ITEMS]
+# Last line: "first recommendation S s after start (N ratings, model version V)".
+set -euo pipefail
+ratings=${1:-10000000}
+users=${2:-200000}
+items=${3:-50000}
+port=${PORT:-5393}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+
+dotnet publish "$root/src/Recommender.Api" -c Release -o "$work/app" >/dev/null
+dotnet publish "$root/src/Recommender.Cli" -c Release -o "$work/cli" >/dev/null
+dotnet "$work/cli/recommender.dll" generate --output "$work/ratings.csv" --ratings "$ratings" --users "$users" --items "$items"
+
+start_service() {
+  ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
+    Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 \
+    Training__Factors=64 Training__Epochs=10 Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+    dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$port" >>"$work/service.log" 2>&1 &
+  pid=$!
+}
+base="http://127.0.0.1:$port"
+
+start_service
+for _ in $(seq 200); do curl -sf "$base/health/live" >/dev/null && break; sleep 0.1; done
+dotnet "$work/cli/recommender.dll" import --url "$base" --input "$work/ratings.csv"
+curl -sf -X POST "$base/api/model/retrain" >/dev/null
+until curl -sf "$base/health/ready" >/dev/null; do sleep 0.5; done
+version=$(curl -sf "$base/api/model" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2)
+user=$(curl -sf "$base/api/users?pageSize=1" | grep -o '"userId":"[^"]*"' | head -1 | cut -d'"' -f4)
+ls -la "$work/models"
+kill -TERM $pid; wait $pid || true
+
+begin=$(date +%s.%N)
+start_service
+until curl -sf "$base/api/users/$user/recommendations?count=10" >/dev/null; do sleep 0.02; done
+end=$(date +%s.%N)
+echo "first recommendation $(awk -v a="$begin" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s after start ($ratings ratings, model version $version)"

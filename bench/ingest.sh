@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Write benchmark: single-rating POST /api/ratings from 32 concurrent connections (wrk, Debian package), then a
+# check that every acknowledged rating is in the store.
+# usage: bench/ingest.sh [SECONDS]
+# Last line: "ratings/s R, acknowledged A, stored S, lost L".
+set -euo pipefail
+seconds=${1:-10}
+port=${PORT:-5392}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+dotnet publish "$root/src/Recommender.Api" -c Release -o "$work/app" >/dev/null
+ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
+  Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 \
+  Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+  dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$port" >"$work/service.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -sf "$base/health/live" >/dev/null && break; sleep 0.1; done
+
+# Each wrk connection posts new (user, item) pairs: thread id, a per-thread counter; every rating is distinct.
+cat >"$work/post.lua" <<'LUA'
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+end
+function request()
+  counter = counter + 1
+  local body = string.format('{"userId":"w%d-%d","itemId":"i%d","rating":%d}', id, counter % 5000, counter, 1 + counter % 5)
+  return wrk.format(nil, "/api/ratings", nil, body)
+end
+function response(status)
+  if status >= 200 and status < 300 then ok = (ok or 0) + 1 end
+end
+function done(summary, latency, requests)
+  local acknowledged = 0
+  for _, thread in ipairs(threads) do acknowledged = acknowledged + (thread:get("ok") or 0) end
+  io.write(string.format("acknowledged %d\n", acknowledged))
+end
+LUA
+
+out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$work/post.lua" "$base" 2>&1)
+echo "$out"
+acknowledged=$(awk '/^acknowledged/ {print $2}' <<<"$out")
+stored=$(curl -sf "$base/api/ratings?pageSize=1" | grep -o '"total":[0-9]*' | cut -d: -f2)
+rate=$(awk -v a="$acknowledged" -v s="$seconds" 'BEGIN { printf "%.0f", a / s }')
+lost=$(( acknowledged > stored ? acknowledged - stored : 0 ))
+echo "ratings/s $rate, acknowledged $acknowledged, stored $stored, lost $lost"
