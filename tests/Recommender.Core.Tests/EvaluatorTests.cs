@@ -43,6 +43,19 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void Ranking_SamplesUsers_WhenAskedToBoundTheCost()
+    {
+        var data = Synthetic.LowRank(users: 60, items: 40, rank: 2, noise: 0.3, density: 0.5, seed: 5, mean: 4f);
+        var (train, test) = DatasetSplit.Holdout(data, 0.3, 2);
+        var model = Trainers.Create(TrainingParameters.For(Algorithm.BiasedSgd) with { Factors = 4, Epochs = 5 }).Fit(train).Model;
+        var all = Evaluator.Ranking(model, test, k: 5);
+        var sample = Evaluator.Ranking(model, test, k: 5, maxUsers: 10);
+        Assert.True(all.Users > 10);
+        Assert.Equal(10, sample.Users);
+        Assert.Equal(sample, Evaluator.Ranking(model, test, k: 5, maxUsers: 10));
+    }
+
+    [Fact]
     public void Cholesky_SolvesASymmetricPositiveDefiniteSystem_AndRejectsAnIndefiniteOne()
     {
         double[] a = [4, 2, 0, 2, 5, 1, 0, 1, 3];

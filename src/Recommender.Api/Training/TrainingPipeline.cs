@@ -40,6 +40,9 @@ public sealed class TrainingPipeline(
 {
     private const int MinHoldoutForEarlyStopping = 100;
 
+    /// <summary>Ranking metrics are measured on a seeded sample of this many holdout users: ranking costs users × items × k.</summary>
+    private const int MaxRankingUsers = 1000;
+
     public async Task<TrainingOutcome> RunAsync(TrainingReason reason, CancellationToken stoppingToken)
     {
         var options = trainingOptions.Value;
@@ -113,7 +116,7 @@ public sealed class TrainingPipeline(
             // A handful of held-out ratings is too noisy to choose the epoch count; train the configured epochs then.
             var evaluationParameters = holdout.Count < MinHoldoutForEarlyStopping ? parameters with { EarlyStoppingPatience = 0 } : parameters;
             var evaluation = await Task.Run(() => trainerFactory(evaluationParameters).Fit(train, holdout, r => Log(version, r, history), cancellationToken), cancellationToken);
-            metrics = Evaluator.Evaluate(evaluation.Model, holdout);
+            metrics = Evaluator.Evaluate(evaluation.Model, holdout, maxRankingUsers: MaxRankingUsers);
             finalParameters = parameters with { Epochs = Math.Max(1, evaluation.BestEpoch), EarlyStoppingPatience = 0 };
         }
 

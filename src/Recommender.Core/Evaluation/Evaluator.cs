@@ -37,9 +37,12 @@ public static class Evaluator
         return (Math.Sqrt(sse / test.Count), sae / test.Count);
     }
 
-    /// <summary>Mean precision@k, recall@k and NDCG@k over test users with a relevant item.</summary>
+    /// <summary>
+    /// Mean precision@k, recall@k and NDCG@k over test users with a relevant item — all of them, or a seeded sample of
+    /// <paramref name="maxUsers"/> (ranking every item for every user of a large model costs users × items × k).
+    /// </summary>
     public static (double Precision, double Recall, double Ndcg, int Users) Ranking(
-        FactorModel model, RatingDataset test, int k = 10, float relevanceThreshold = 4f)
+        FactorModel model, RatingDataset test, int k = 10, float relevanceThreshold = 4f, int maxUsers = int.MaxValue, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
@@ -67,9 +70,17 @@ public static class Evaluator
             set.Add(item);
         }
 
-        double precision = 0, recall = 0, ndcg = 0;
-        foreach (var (user, relevant) in relevantByUser)
+        var evaluated = relevantByUser.Keys.Order().ToArray();
+        if (evaluated.Length > maxUsers)
         {
+            new Random(seed).Shuffle(evaluated);
+            evaluated = evaluated[..maxUsers];
+        }
+
+        double precision = 0, recall = 0, ndcg = 0;
+        foreach (var user in evaluated)
+        {
+            var relevant = relevantByUser[user];
             var top = model.Recommend(model.User(user), k);
             double dcg = 0;
             var hits = 0;
@@ -93,15 +104,15 @@ public static class Evaluator
             ndcg += dcg / idcg;
         }
 
-        var users = relevantByUser.Count;
+        var users = evaluated.Length;
         return users == 0 ? (0, 0, 0, 0) : (precision / users, recall / users, ndcg / users, users);
     }
 
-    /// <summary>All metrics at k = 10, as recorded with a published model.</summary>
-    public static ModelMetrics Evaluate(FactorModel model, RatingDataset test, float relevanceThreshold = 4f)
+    /// <summary>All metrics at k = 10, as recorded with a published model (ranking over at most <paramref name="maxRankingUsers"/> users).</summary>
+    public static ModelMetrics Evaluate(FactorModel model, RatingDataset test, float relevanceThreshold = 4f, int maxRankingUsers = int.MaxValue)
     {
         var (rmse, mae) = Accuracy(model, test);
-        var (precision, recall, ndcg, _) = Ranking(model, test, 10, relevanceThreshold);
+        var (precision, recall, ndcg, _) = Ranking(model, test, 10, relevanceThreshold, maxRankingUsers);
         return new ModelMetrics(rmse, mae, precision, recall, ndcg, test.Count);
     }
 }
