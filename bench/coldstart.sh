@@ -2,8 +2,9 @@
 # Cold start: a service holding a large model is restarted; how long until it answers its first recommendation?
 # Generates a seeded synthetic set (default 10 M ratings, 200 k users × 50 k items), imports it over HTTP, trains
 # once (k = 64, 10 epochs), stops the service, starts it again and times the first successful recommendation.
+# The restart is repeated RESTARTS times (default 5) and the median reported.
 # usage: bench/coldstart.sh [RATINGS] [USERS] [ITEMS]
-# Last line: "first recommendation S s after start (N ratings, model version V)".
+# Last line: "first recommendation after a restart: median S s of R restarts (each: …) (N ratings, model version V)".
 set -euo pipefail
 ratings=${1:-10000000}
 users=${2:-200000}
@@ -37,8 +38,15 @@ user=$(curl -sf "$base/api/users?pageSize=1" | grep -o '"userId":"[^"]*"' | head
 ls -la "$work/models"
 kill -TERM $pid; wait $pid || true
 
-begin=$(date +%s.%N)
-start_service
-until curl -sf "$base/api/users/$user/recommendations?count=10" >/dev/null; do sleep 0.02; done
-end=$(date +%s.%N)
-echo "first recommendation $(awk -v a="$begin" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s after start ($ratings ratings, model version $version)"
+times=()
+for _ in $(seq "${RESTARTS:-5}"); do
+  begin=$(date +%s.%N)
+  start_service
+  until curl -sf "$base/api/users/$user/recommendations?count=10" >/dev/null; do sleep 0.02; done
+  end=$(date +%s.%N)
+  times+=("$(awk -v a="$begin" -v b="$end" 'BEGIN { printf "%.2f", b - a }')")
+  kill -TERM $pid; wait $pid || true
+  pid=
+done
+median=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+echo "first recommendation after a restart: median $median s of ${#times[@]} restarts (each: ${times[*]}) ($ratings ratings, model version $version)"

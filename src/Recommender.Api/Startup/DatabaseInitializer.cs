@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Options;
 using Recommender.Api.Training;
+using Recommender.Core.Model;
 using Recommender.Data;
 using Recommender.Data.Entities;
 
@@ -22,6 +23,10 @@ public sealed class DatabaseInitializer(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Reading a large snapshot takes a while; start on the newest one (almost always the active one) while the
+        // database is migrated.
+        var newest = snapshots.NewestVersion();
+        var preload = newest is { } v ? Task.Run(() => (Version: v, Model: snapshots.TryLoad(v)), cancellationToken) : null;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {
@@ -39,7 +44,7 @@ public sealed class DatabaseInitializer(
             await SeedDemoAsync(db, cancellationToken);
         }
 
-        await LoadSnapshotAsync(db, cancellationToken);
+        await LoadSnapshotAsync(db, preload, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -58,7 +63,8 @@ public sealed class DatabaseInitializer(
     }
 
     /// <summary>Serves the active version's snapshot, else the newest kept one that is readable.</summary>
-    private async Task LoadSnapshotAsync(RecommenderDbContext db, CancellationToken cancellationToken)
+    private async Task LoadSnapshotAsync(
+        RecommenderDbContext db, Task<(long Version, FactorModel? Model)>? preload, CancellationToken cancellationToken)
     {
         var candidates = await db.ModelVersions.AsNoTracking()
             .Where(v => v.State == ModelState.Active || v.State == ModelState.Kept)
@@ -66,7 +72,9 @@ public sealed class DatabaseInitializer(
             .ToListAsync(cancellationToken);
         foreach (var candidate in candidates.OrderByDescending(v => v.State == ModelState.Active).ThenByDescending(v => v.Version))
         {
-            if (snapshots.TryLoad(candidate.Version) is { } model)
+            var preloaded = preload is null ? default : await preload;
+            var model = preloaded.Version == candidate.Version ? preloaded.Model : snapshots.TryLoad(candidate.Version);
+            if (model is not null)
             {
                 var serving = new ServingModel(model, candidate.DataVersion);
                 serving.Recommendations.Warm(model, Environment.ProcessorCount, cancellationToken);

@@ -15,6 +15,27 @@ public sealed class SnapshotStore(IOptions<ModelOptions> options, IHostEnvironme
 
     public bool Exists(long version) => File.Exists(PathOf(version));
 
+    /// <summary>The highest version with a snapshot file, or null.</summary>
+    public long? NewestVersion()
+    {
+        if (!Directory.Exists(_directory))
+        {
+            return null;
+        }
+
+        long? newest = null;
+        foreach (var path in Directory.EnumerateFiles(_directory, "model-*.bin"))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            if (long.TryParse(name.AsSpan("model-".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > (newest ?? 0))
+            {
+                newest = version;
+            }
+        }
+
+        return newest;
+    }
+
     public void Save(FactorModel model)
     {
         Directory.CreateDirectory(_directory);
