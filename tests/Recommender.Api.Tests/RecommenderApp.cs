@@ -57,11 +57,13 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
 
     public TrainingStatus Status => Services.GetRequiredService<TrainingStatus>();
 
-    /// <summary>Waits (without sleeping) until a model is serving.</summary>
+    /// <summary>Waits (without sleeping) until a model is serving and the run that published it has finished.</summary>
     public async Task<ServingModel> WaitForModelAsync()
     {
         var next = Models.NextPublicationAsync(CancellationToken.None);
-        return Models.Current ?? await next.WaitAsync(TimeSpan.FromSeconds(60));
+        var model = Models.Current ?? await next.WaitAsync(TimeSpan.FromSeconds(60));
+        await Status.WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        return model;
     }
 
     /// <summary>Asks for a retrain and waits for the run to finish; returns its outcome.</summary>

@@ -62,6 +62,15 @@ public sealed class TrainingStatus
         completed.TrySetResult(outcome);
     }
 
+    /// <summary>Completes at once when no run is in progress, else when the current run finishes.</summary>
+    public Task WhenIdleAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Running ? _completed.Task.WaitAsync(cancellationToken) : Task.CompletedTask;
+        }
+    }
+
     /// <summary>Completes when the next run finishes, with its outcome.</summary>
     public Task<TrainingOutcome> NextRunAsync(CancellationToken cancellationToken)
     {
