@@ -52,6 +52,7 @@ internal static class SecurityRegistration
         });
         services.AddRecommenderRateLimiting();
         services.AddRecommenderRequestLimits();
+        services.AddInputProblems();
         return services;
 
         static void Bind<TOptions, TValidator>(IServiceCollection services, string section)
