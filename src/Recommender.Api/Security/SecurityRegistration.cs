@@ -89,8 +89,8 @@ internal sealed class SecurityStartupReport(
         {
             logger.LogWarning(
                 "NO API KEYS ARE CONFIGURED (Auth:Keys): every endpoint, writes and model administration included, is open to anyone who can reach this service. " +
-                "Allowed because the environment is {Environment} or Auth:AllowAnonymous is {AllowAnonymous}; configure Auth:Keys before exposing it.",
-                environment.EnvironmentName, auth.Value.AllowAnonymous);
+                "Allowed because {Reason}; configure Auth:Keys before exposing it.",
+                auth.Value.AllowAnonymous ? "Auth:AllowAnonymous is true" : $"the environment is {environment.EnvironmentName}");
         }
         else
         {
