@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -18,7 +19,9 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
         }
 
         var detail = badRequest.InnerException is JsonException json
-            ? $"The request body is not valid JSON for this endpoint: {json.Message}"
+            ? json.InnerException is { } inner && IsBadText(inner)
+                ? $"The request body is not valid text at {json.Path ?? "$"}: {inner.Message} JSON must be UTF-8 without unpaired surrogates."
+                : $"The request body is not valid JSON for this endpoint: {json.Message}"
             : badRequest.Message;
         httpContext.Response.StatusCode = badRequest.StatusCode;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
@@ -33,4 +36,9 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
             },
         });
     }
+
+    /// <summary>Invalid UTF-8 bytes or an unpaired UTF-16 surrogate escape, which System.Text.Json reports as a conversion failure.</summary>
+    private static bool IsBadText(Exception inner) =>
+        inner is DecoderFallbackException || inner is InvalidOperationException { InnerException: DecoderFallbackException }
+        || inner is InvalidOperationException && inner.Message.Contains("UTF-", StringComparison.Ordinal);
 }

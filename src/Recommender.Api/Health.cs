@@ -18,9 +18,9 @@ internal static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false })
-            .WithTags("Health");
+            .WithTags("Health").AllowAnonymous().DisableRateLimiting();
         app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
-            .WithTags("Health");
+            .WithTags("Health").AllowAnonymous().DisableRateLimiting();
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using Recommender.Api;
 using Recommender.Api.Endpoints;
+using Recommender.Api.Security;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,9 +12,11 @@ builder.Services.AddRecommenderOptions(builder.Configuration);
 builder.Services.AddRecommenderStore();
 builder.Services.AddRecommenderTraining();
 builder.Services.AddRecommenderHttp();
+builder.Services.AddRecommenderSecurity();
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSerilogRequestLogging();
@@ -21,6 +24,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseSwagger();
 app.UseSwaggerUI(options => options.DocumentTitle = "Recommender.Api");
+app.UseRecommenderSecurity();
 
 app.MapRatingEndpoints();
 app.MapUserEndpoints();

@@ -16,7 +16,7 @@ internal static class ProblemAssert
         Assert.True(problem.TryGetProperty("title", out _));
         if (mentions is not null)
         {
-            Assert.Contains(mentions, body, StringComparison.OrdinalIgnoreCase);
+            Assert.True(body.Contains(mentions, StringComparison.OrdinalIgnoreCase), $"expected the problem to mention '{mentions}': {body}");
         }
 
         return problem;

@@ -11,16 +11,20 @@ namespace Recommender.Api.Tests;
 
 /// <summary>
 /// The service on a private SQLite file and snapshot folder, with the schedule off (no interval, no debounce):
-/// training happens at start-up and when a test asks for it.
+/// training happens at start-up and when a test asks for it. The environment is "Testing", which the service treats
+/// like Development (no API keys configured: open, with a warning); rate limiting is off unless a test turns it on.
 /// </summary>
 public sealed class RecommenderApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
     private readonly bool _ownsDirectory;
+    private readonly string _environment;
 
-    public RecommenderApp(bool demo = true, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? directory = null)
+    public RecommenderApp(
+        bool demo = true, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? directory = null, string environment = "Testing")
     {
+        _environment = environment;
         _ownsDirectory = directory is null;
         Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("recommender-api-").FullName;
         _services = services;
@@ -32,6 +36,7 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
             ["Training:Debounce"] = "00:00:00",
             ["Demo:Seed"] = demo ? "true" : "false",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["RateLimits:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? [])
         {
@@ -45,7 +50,7 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(_environment);
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
         if (_services is not null)
         {

@@ -17,7 +17,7 @@ public static class ItemEndpoints
 
     public static IEndpointRouteBuilder MapItemEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/items").WithTags("Items");
+        var group = app.MapGroup("/api/items").WithTags("Items").RequireAuthorization(ApiKeyPolicies.Api);
         group.MapGet("/", GetItems).WithName(nameof(GetItems)).WithSummary("List items by page; `search` filters ids by prefix.");
         group.MapGet("/{itemId}", GetItem).WithName(nameof(GetItem)).WithSummary("An item with its rating count.").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{itemId}", PutItem).WithName(nameof(PutItem)).WithSummary("Create or update an item's name and metadata (201 when new).");

@@ -14,14 +14,14 @@ public static class ModelEndpoints
 {
     public static IEndpointRouteBuilder MapModelEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/model").WithTags("Model");
+        var group = app.MapGroup("/api/model").WithTags("Model").RequireAuthorization(ApiKeyPolicies.Api);
         group.MapGet("/", GetModel).WithName(nameof(GetModel))
             .WithSummary("The serving model (version, parameters, counts, holdout metrics, training history) and the trainer's state.");
         group.MapGet("/versions", GetModelVersions).WithName(nameof(GetModelVersions))
             .WithSummary("Every training run, newest first: published versions (active, kept, pruned) and rejected or failed runs.");
-        group.MapPost("/retrain", PostRetrain).WithName(nameof(PostRetrain))
+        group.MapPost("/retrain", PostRetrain).WithName(nameof(PostRetrain)).RequireAuthorization(ApiKeyPolicies.Admin)
             .WithSummary("Ask for a training run now (it runs even when no rating changed). 202: poll GET /api/model.");
-        group.MapPost("/versions/{version:long}/activate", PostActivateVersion).WithName(nameof(PostActivateVersion))
+        group.MapPost("/versions/{version:long}/activate", PostActivateVersion).WithName(nameof(PostActivateVersion)).RequireAuthorization(ApiKeyPolicies.Admin)
             .WithSummary("Serve a kept version again (roll back or forward).")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;

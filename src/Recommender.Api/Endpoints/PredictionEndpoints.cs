@@ -13,14 +13,14 @@ public static class PredictionEndpoints
 {
     public static IEndpointRouteBuilder MapPredictionEndpoints(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/api/users/{userId}/predictions").WithTags("Predictions");
+        var users = app.MapGroup("/api/users/{userId}/predictions").WithTags("Predictions").RequireAuthorization(ApiKeyPolicies.Api);
         users.MapGet("/{itemId}", GetPrediction).WithName(nameof(GetPrediction))
             .WithSummary("The predicted rating of one item, with the fallback used for an item or user the model does not know.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         users.MapGet("/", GetUserPredictions).WithName(nameof(GetUserPredictions))
             .WithSummary("The user's whole predicted row; rated items carry their actual rating.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        app.MapGroup("/api/predictions").WithTags("Predictions")
+        app.MapGroup("/api/predictions").WithTags("Predictions").RequireAuthorization(ApiKeyPolicies.Api)
             .MapGet("/", GetPredictionMatrix).WithName(nameof(GetPredictionMatrix))
             .WithSummary("The predicted users × items matrix (the notebook's table), paged by users.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

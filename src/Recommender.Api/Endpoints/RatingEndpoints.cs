@@ -15,7 +15,7 @@ public static class RatingEndpoints
 {
     public static IEndpointRouteBuilder MapRatingEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/ratings").WithTags("Ratings");
+        var group = app.MapGroup("/api/ratings").WithTags("Ratings").RequireAuthorization(ApiKeyPolicies.Api);
         group.MapPost("/", PostRating).WithName(nameof(PostRating))
             .WithSummary("Store a rating (201 when new, 200 when it replaced an earlier value).");
         group.MapPost("/batch", PostRatingBatch).WithName(nameof(PostRatingBatch))

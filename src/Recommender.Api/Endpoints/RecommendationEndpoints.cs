@@ -11,7 +11,7 @@ public static class RecommendationEndpoints
 {
     public static IEndpointRouteBuilder MapRecommendationEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/users/{userId}/recommendations", GetRecommendations).WithTags("Recommendations").WithName(nameof(GetRecommendations))
+        app.MapGet("/api/users/{userId}/recommendations", GetRecommendations).WithTags("Recommendations").RequireAuthorization(ApiKeyPolicies.Api).WithName(nameof(GetRecommendations))
             .WithSummary("Ranked items the user has not rated. strategy=model ranks by the model's score; strategy=neighbors sums the predicted rows of the most similar users, weighted by similarity (the notebook's method). exclude takes comma-separated item ids.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;

@@ -14,13 +14,13 @@ public static class SimilarityEndpoints
 {
     public static IEndpointRouteBuilder MapSimilarityEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/users/{userId}/similar-users", GetSimilarUsers).WithTags("Similarity").WithName(nameof(GetSimilarUsers))
+        app.MapGet("/api/users/{userId}/similar-users", GetSimilarUsers).WithTags("Similarity").RequireAuthorization(ApiKeyPolicies.Api).WithName(nameof(GetSimilarUsers))
             .WithSummary("The users most similar to a user: cosine of predicted-score rows (basis=predicted, as the notebook) or of factors.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        app.MapGet("/api/items/{itemId}/similar-items", GetSimilarItems).WithTags("Similarity").WithName(nameof(GetSimilarItems))
+        app.MapGet("/api/items/{itemId}/similar-items", GetSimilarItems).WithTags("Similarity").RequireAuthorization(ApiKeyPolicies.Api).WithName(nameof(GetSimilarItems))
             .WithSummary("The items most similar to an item (cosine of item factors).")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        app.MapGet("/api/similarity/users", GetUserSimilarityMatrix).WithTags("Similarity").WithName(nameof(GetUserSimilarityMatrix))
+        app.MapGet("/api/similarity/users", GetUserSimilarityMatrix).WithTags("Similarity").RequireAuthorization(ApiKeyPolicies.Api).WithName(nameof(GetUserSimilarityMatrix))
             .WithSummary("The cosine user × user similarity matrix over predicted-score rows, paged by rows.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;

@@ -14,7 +14,7 @@ public static class UserEndpoints
 {
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/users").WithTags("Users");
+        var group = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(ApiKeyPolicies.Api);
         group.MapGet("/", GetUsers).WithName(nameof(GetUsers)).WithSummary("List users by page; `search` filters ids by prefix.");
         group.MapGet("/{userId}", GetUser).WithName(nameof(GetUser)).WithSummary("A user with their rating count.").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{userId}", DeleteUser).WithName(nameof(DeleteUser)).WithSummary("Delete a user and all their ratings.").ProducesProblem(StatusCodes.Status404NotFound);

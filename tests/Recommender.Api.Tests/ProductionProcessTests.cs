@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Recommender.Api.Tests;
+
+/// <summary>The real service binary in the Production environment, configured only by environment variables.</summary>
+public sealed class ProductionProcessTests : IDisposable
+{
+    private const string Key = "ci-writer-0b7e29d4c6a1f853";
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("recommender-production-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private Dictionary<string, string> Environment(Dictionary<string, string>? more = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Recommender"] = $"Data Source={Path.Combine(_directory, "production.db")}",
+            ["Model__Directory"] = Path.Combine(_directory, "models"),
+            ["Training__TrainOnStart"] = "false",
+        };
+        foreach (var (key, value) in more ?? [])
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    [Fact]
+    public async Task Production_RefusesToStart_WhenNoKeysAreConfigured()
+    {
+        using var service = await ServiceProcess.RunToExitAsync(Environment());
+
+        Assert.NotEqual(0, service.ExitCode);
+        Assert.Contains("Auth:Keys", service.Output, StringComparison.Ordinal);
+        Assert.Contains("Auth:AllowAnonymous", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Production_TakesKeysFromEnvironmentVariables_AndNeverPrintsThem()
+    {
+        using var service = await ServiceProcess.StartAsync(Environment(new()
+        {
+            ["Auth__Keys__0__Name"] = "ci",
+            ["Auth__Keys__0__Key"] = Key,
+            ["Auth__Keys__0__Role"] = "write",
+            ["Serilog__MinimumLevel__Default"] = "Debug",
+            ["Serilog__MinimumLevel__Override__Microsoft.AspNetCore"] = "Debug",
+        }));
+        using var client = service.CreateClient();
+
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/api/ratings", new { userId = "ann", itemId = "song", rating = 4 }), HttpStatusCode.Unauthorized, "'write' role");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/ratings") { Content = JsonContent.Create(new { userId = "ann", itemId = "song", rating = 4 }) };
+        request.Headers.Add("X-API-Key", Key);
+        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(request)).StatusCode);
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/ratings");
+        wrong.Headers.Add("X-API-Key", Key + "0");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrong)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/ratings")).StatusCode);
+
+        service.Kill();
+        Assert.Contains("API keys configured: ci", service.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, service.Output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Recommender.Api.Tests;
+
+/// <summary>
+/// The real service as a separate process: <c>dotnet Recommender.Api.dll</c> from the test's output folder (the project
+/// reference copies it there, with its appsettings.json), on a loopback port Kestrel picks. Always killed on dispose.
+/// </summary>
+internal sealed partial class ServiceProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServiceProcess(IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(AppPath);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add("http://127.0.0.1:0");
+        // Only what the test says configures the child: drop inherited ASP.NET Core and .NET environment settings.
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k == "DOTNET_ENVIRONMENT").ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        _process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => Receive(e.Data);
+        _process.ErrorDataReceived += (_, e) => Receive(e.Data);
+        _process.Exited += (_, _) => _listening.TrySetException(new InvalidOperationException($"The service exited with code {_process.ExitCode}:\n{Output}"));
+    }
+
+    public static string AppPath => Path.Combine(AppContext.BaseDirectory, "Recommender.Api.dll");
+
+    public Uri BaseAddress => _listening.Task.Result;
+
+    public string Output => string.Join("\n", _output);
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts the service and waits until Kestrel says where it listens (after the store is migrated and the snapshot loaded).</summary>
+    public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        Assert.True(File.Exists(AppPath), $"{AppPath} is missing: the test project must reference Recommender.Api.");
+        var service = new ServiceProcess(environment);
+        try
+        {
+            service._process.Start();
+            service._process.BeginOutputReadLine();
+            service._process.BeginErrorReadLine();
+            await service._listening.Task.WaitAsync(TimeSpan.FromSeconds(90));
+            return service;
+        }
+        catch
+        {
+            service.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a service that is expected to stop by itself; returns once it has exited.</summary>
+    public static async Task<ServiceProcess> RunToExitAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        var service = new ServiceProcess(environment);
+        service._process.Start();
+        service._process.BeginOutputReadLine();
+        service._process.BeginErrorReadLine();
+        await service._process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        return service;
+    }
+
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or an OOM kill.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Receive(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        if (ListeningLine().Match(line) is { Success: true } match)
+        {
+            _listening.TrySetResult(new Uri(match.Groups[1].Value));
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex ListeningLine();
+}
