@@ -12,6 +12,7 @@ items=${3:-50000}
 port=${PORT:-5393}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
+key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -23,6 +24,7 @@ start_service() {
   ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
     Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 \
     Training__Factors=64 Training__Epochs=10 Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+    Auth__Keys__0__Name=bench Auth__Keys__0__Key="$key" Auth__Keys__0__Role=admin RateLimits__Enabled=false \
     dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$port" >>"$work/service.log" 2>&1 &
   pid=$!
 }
@@ -30,8 +32,8 @@ base="http://127.0.0.1:$port"
 
 start_service
 for _ in $(seq 200); do curl -sf "$base/health/live" >/dev/null && break; sleep 0.1; done
-dotnet "$work/cli/recommender.dll" import --url "$base" --input "$work/ratings.csv"
-curl -sf -X POST "$base/api/model/retrain" >/dev/null
+dotnet "$work/cli/recommender.dll" import --url "$base" --input "$work/ratings.csv" --api-key "$key"
+curl -sf -H "X-API-Key: $key" -X POST "$base/api/model/retrain" >/dev/null
 until curl -sf "$base/health/ready" >/dev/null; do sleep 0.5; done
 version=$(curl -sf "$base/api/model" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2)
 user=$(curl -sf "$base/api/users?pageSize=1" | grep -o '"userId":"[^"]*"' | head -1 | cut -d'"' -f4)

@@ -8,12 +8,14 @@ seconds=${1:-10}
 port=${PORT:-5392}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
+key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 dotnet publish "$root/src/Recommender.Api" -c Release -o "$work/app" >/dev/null
 ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
   Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 \
   Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+    Auth__Keys__0__Name=bench Auth__Keys__0__Key="$key" Auth__Keys__0__Role=admin RateLimits__Enabled=false \
   dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$port" >"$work/service.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -31,6 +33,7 @@ end
 function init(args)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["X-API-Key"] = args[1]
 end
 function request()
   counter = counter + 1
@@ -47,7 +50,7 @@ function done(summary, latency, requests)
 end
 LUA
 
-out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$work/post.lua" "$base" 2>&1)
+out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$work/post.lua" "$base" -- "$key" 2>&1)
 echo "$out"
 acknowledged=$(awk '/^acknowledged/ {print $2}' <<<"$out")
 stored=$(curl -sf "$base/api/ratings?pageSize=1" | grep -o '"total":[0-9]*' | cut -d: -f2)

@@ -10,20 +10,22 @@ connections=64
 port=${PORT:-5391}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
+key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 dotnet publish "$root/src/Recommender.Api" -c Release -o "$work/app" >/dev/null
 ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
   Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 Training__Factors=100 \
   Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+    Auth__Keys__0__Name=bench Auth__Keys__0__Key="$key" Auth__Keys__0__Role=admin RateLimits__Enabled=false \
   dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$port" >"$work/service.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -sf "$base/health/live" >/dev/null && break; sleep 0.1; done
 
-curl -sf -X POST --data-binary "@$ratings" -H 'Content-Type: text/csv' "$base/api/ratings/import" >/dev/null
-curl -sf -X POST "$base/api/model/retrain" >/dev/null
+curl -sf -H "X-API-Key: $key" -X POST --data-binary "@$ratings" -H 'Content-Type: text/csv' "$base/api/ratings/import" >/dev/null
+curl -sf -H "X-API-Key: $key" -X POST "$base/api/model/retrain" >/dev/null
 for _ in $(seq 600); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.1; done
 
 # Every user id (URL-encoded), for requests spread over all users.
@@ -54,7 +56,7 @@ errors() { awk '/Non-2xx/ {n = $5} END {print n + 0}'; }
 live=$(run "$base/health/live")
 recs=$(run -s "$work/recommend.lua" "$base")
 version=$(curl -sf "$base/api/model" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2)
-curl -sf -X POST "$base/api/model/retrain" >/dev/null
+curl -sf -H "X-API-Key: $key" -X POST "$base/api/model/retrain" >/dev/null
 during=$(run -s "$work/recommend.lua" "$base")
 after=$(curl -sf "$base/api/model" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2)
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
 using Recommender.Api.Options;
+using Recommender.Api.Security;
 using Recommender.Api.Training;
 using Recommender.Data;
 using Recommender.Api.Writes;
@@ -22,7 +23,9 @@ public static class RatingEndpoints
             .WithSummary("Store up to Ratings:MaxBatchSize ratings in one transaction: all or nothing.");
         group.MapPost("/import", ImportRatings).WithName(nameof(ImportRatings))
             .WithSummary("Stream a rating file in the request body — CSV (user,item,rating[,timestamp], optional header), MovieLens ratings.csv, u.data (tab) or ratings.dat (::) — into the store in one transaction: all or nothing. ?format=auto|csv|tab|dat.")
-            .Accepts<string>("text/csv", "text/plain", "application/octet-stream");
+            .Accepts<string>("text/csv", "text/plain", "application/octet-stream")
+            .WithImportBodyLimit()
+            .DisableRequestTimeout();
         group.MapGet("/", GetRatings).WithName(nameof(GetRatings))
             .WithSummary("List ratings, optionally of one user and/or one item, by page.");
         group.MapDelete("/{userId}/{itemId}", DeleteRating).WithName(nameof(DeleteRating))
@@ -137,11 +140,6 @@ public static class RatingEndpoints
             case "tab": fileFormat = RatingFileFormat.Tab; break;
             case "dat": fileFormat = RatingFileFormat.DoubleColon; break;
             default: return Invalid("format", $"format must be auto, csv, tab or dat, not '{format}'.");
-        }
-
-        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = settings.MaxImportBytes;
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -15,9 +15,6 @@ public sealed class RatingsOptions
 
     /// <summary>Most ratings in one <c>POST /api/ratings/batch</c>.</summary>
     public int MaxBatchSize { get; set; } = 10_000;
-
-    /// <summary>Largest request body of <c>POST /api/ratings/import</c>, in bytes.</summary>
-    public long MaxImportBytes { get; set; } = 1L << 30;
 }
 
 internal sealed class RatingsOptionsValidator : IValidateOptions<RatingsOptions>
@@ -33,11 +30,6 @@ internal sealed class RatingsOptionsValidator : IValidateOptions<RatingsOptions>
         if (options.MaxBatchSize is < 1 or > 1_000_000)
         {
             errors.Add("Ratings:MaxBatchSize must be between 1 and 1000000.");
-        }
-
-        if (options.MaxImportBytes < 1)
-        {
-            errors.Add("Ratings:MaxImportBytes must be positive.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
