@@ -25,12 +25,12 @@ internal sealed class AlsTrainer(TrainingParameters parameters) : FactorTrainerB
     protected override void Initialize(FactorWeights weights, Gaussian gaussian) =>
         gaussian.FillRows(weights.ItemFactors, weights.Items, weights.Factors, weights.Stride, Parameters.EffectiveInitStandardDeviation);
 
-    protected override Func<float, (double Objective, double TrainRmse)> Prepare(
+    protected override EpochRunner Prepare(
         RatingDataset train, FactorWeights weights, int[] userCounts, int[] itemCounts, Random random)
     {
         var byUser = SparseRows.Build(train.UserIndices, train.ItemIndices, train.Values, weights.Users);
         var byItem = SparseRows.Build(train.ItemIndices, train.UserIndices, train.Values, weights.Items);
-        return _ =>
+        return new EpochRunner(_ =>
         {
             SolveSide(byUser, weights.UserFactors, weights.UserBias, weights.ItemFactors, weights.ItemBias, weights);
             SolveSide(byItem, weights.ItemFactors, weights.ItemBias, weights.UserFactors, weights.UserBias, weights);
@@ -55,7 +55,7 @@ internal sealed class AlsTrainer(TrainingParameters parameters) : FactorTrainerB
             }
 
             return (sse + penalty, Math.Sqrt(sse / train.Count));
-        };
+        });
     }
 
     /// <summary>Solves every row of one side against the fixed other side; rows are independent, so they run in parallel.</summary>

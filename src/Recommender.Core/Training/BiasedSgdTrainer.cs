@@ -33,55 +33,75 @@ internal sealed class BiasedSgdTrainer(TrainingParameters parameters) : FactorTr
         gaussian.FillRows(weights.ItemFactors, weights.Items, weights.Factors, weights.Stride, sigma);
     }
 
-    protected override Func<float, (double Objective, double TrainRmse)> Prepare(
+    protected override EpochRunner Prepare(
         RatingDataset train, FactorWeights weights, int[] userCounts, int[] itemCounts, Random random)
     {
         var threads = Parameters.EffectiveThreads;
         var grid = BlockGrid.Build(train, BlockGrid.SizeFor(threads), random);
-        var size = grid.Size;
-        var strata = new int[size];
-        var blockErrors = new double[size];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        return learningRate =>
-        {
-            for (var s = 0; s < size; s++)
+        var work = Relabel(weights, grid);
+        var schedule = new StratumSchedule(grid, threads);
+        return new EpochRunner(
+            learningRate =>
             {
-                strata[s] = s;
-            }
-
-            random.Shuffle(strata);
-            var step = new SgdStep(weights, learningRate, Parameters.Regularization, Parameters.BiasRegularization);
-            double sse = 0;
-            foreach (var stratum in strata)
-            {
-                if (threads == 1)
-                {
-                    for (var b = 0; b < size; b++)
-                    {
-                        blockErrors[b] = RunBlock(grid, b, stratum, step);
-                    }
-                }
-                else
-                {
-                    Parallel.For(0, size, options, b => blockErrors[b] = RunBlock(grid, b, stratum, step));
-                }
-
-                foreach (var error in blockErrors)
-                {
-                    sse += error;
-                }
-            }
-
-            var objective = sse
-                + Parameters.Regularization * (SquaredNorm(weights.UserFactors) + SquaredNorm(weights.ItemFactors))
-                + Parameters.BiasRegularization * (SquaredNorm(weights.UserBias) + SquaredNorm(weights.ItemBias));
-            return (objective, Math.Sqrt(sse / train.Count));
-        };
+                var step = new SgdStep(work, learningRate, Parameters.Regularization, Parameters.BiasRegularization);
+                var (sse, penalty) = schedule.RunEpoch(
+                    random,
+                    (start, end) => step.Run(grid.Users, grid.Items, grid.Values, start, end),
+                    (part, parts) => Penalty(work, part, parts));
+                return (sse + penalty, Math.Sqrt(sse / train.Count));
+            },
+            () => CopyBack(work, weights, grid),
+            schedule.Dispose);
     }
 
-    private static double RunBlock(BlockGrid grid, int row, int stratum, in SgdStep step)
+    /// <summary>Share <paramref name="part"/> of <paramref name="parts"/> of λ(‖P‖² + ‖Q‖²) + λ_b(‖b_u‖² + ‖b_i‖²).</summary>
+    private double Penalty(FactorWeights work, int part, int parts)
     {
-        var block = row * grid.Size + (row + stratum) % grid.Size;
-        return step.Run(grid.Users, grid.Items, grid.Values, grid.Starts[block], grid.Starts[block + 1]);
+        static (int Start, int Length) Share(int count, int part, int parts)
+        {
+            var start = (int)((long)count * part / parts);
+            return (start, (int)((long)count * (part + 1) / parts) - start);
+        }
+
+        var (users, userCount) = Share(work.Users, part, parts);
+        var (items, itemCount) = Share(work.Items, part, parts);
+        var factors = SquaredNorm(work.UserFactors.AsSpan(users * work.Stride, userCount * work.Stride))
+            + SquaredNorm(work.ItemFactors.AsSpan(items * work.Stride, itemCount * work.Stride));
+        var biases = SquaredNorm(work.UserBias.AsSpan(users, userCount)) + SquaredNorm(work.ItemBias.AsSpan(items, itemCount));
+        return Parameters.Regularization * factors + Parameters.BiasRegularization * biases;
+    }
+
+    /// <summary>The weights in the grid's row order (each band's rows contiguous).</summary>
+    private static FactorWeights Relabel(FactorWeights weights, BlockGrid grid)
+    {
+        var work = new FactorWeights(weights.Users, weights.Items, weights.Factors, weights.HasBiases) { GlobalMean = weights.GlobalMean };
+        for (var n = 0; n < grid.UserOrder.Length; n++)
+        {
+            weights.UserRow(grid.UserOrder[n]).CopyTo(work.UserRow(n));
+            work.UserBias[n] = weights.UserBias[grid.UserOrder[n]];
+        }
+
+        for (var n = 0; n < grid.ItemOrder.Length; n++)
+        {
+            weights.ItemRow(grid.ItemOrder[n]).CopyTo(work.ItemRow(n));
+            work.ItemBias[n] = weights.ItemBias[grid.ItemOrder[n]];
+        }
+
+        return work;
+    }
+
+    private static void CopyBack(FactorWeights work, FactorWeights weights, BlockGrid grid)
+    {
+        for (var n = 0; n < grid.UserOrder.Length; n++)
+        {
+            work.UserRow(n).CopyTo(weights.UserRow(grid.UserOrder[n]));
+            weights.UserBias[grid.UserOrder[n]] = work.UserBias[n];
+        }
+
+        for (var n = 0; n < grid.ItemOrder.Length; n++)
+        {
+            work.ItemRow(n).CopyTo(weights.ItemRow(grid.ItemOrder[n]));
+            weights.ItemBias[grid.ItemOrder[n]] = work.ItemBias[n];
+        }
     }
 }

@@ -7,7 +7,8 @@ namespace Recommender.Core.Training;
 /// FPSGD, Zhuang et al. 2013, scheduled as DSGD's strata, Gemulla et al. 2011). Users and items are assigned to
 /// row and column bands by a seeded random permutation, so blocks hold similar numbers of ratings whatever the
 /// popularity skew. Ratings are copied into block order (contiguous, cache-friendly) and shuffled once inside
-/// each block.
+/// each block. Users and items are also relabelled in band order (<see cref="UserOrder"/>, <see cref="ItemOrder"/>), so
+/// each band's rows are contiguous in memory and threads working on different bands never share a cache line.
 /// </summary>
 /// <remarks>
 /// Stratum s is the set of blocks (b, (b + s) mod G) for b = 0 … G−1: no two share a user band or an item band,
@@ -16,13 +17,15 @@ namespace Recommender.Core.Training;
 /// </remarks>
 internal sealed class BlockGrid
 {
-    private BlockGrid(int size, int[] starts, int[] users, int[] items, float[] values)
+    private BlockGrid(int size, int[] starts, int[] users, int[] items, float[] values, int[] userOrder, int[] itemOrder)
     {
         Size = size;
         Starts = starts;
         Users = users;
         Items = items;
         Values = values;
+        UserOrder = userOrder;
+        ItemOrder = itemOrder;
     }
 
     /// <summary>G, the number of bands on each side.</summary>
@@ -31,9 +34,17 @@ internal sealed class BlockGrid
     /// <summary>Block (r, c) holds positions Starts[r·G + c] … Starts[r·G + c + 1] − 1.</summary>
     public int[] Starts { get; }
 
+    /// <summary>Relabelled user of each rating: its position in <see cref="UserOrder"/>.</summary>
     public int[] Users { get; }
 
+    /// <summary>Relabelled item of each rating: its position in <see cref="ItemOrder"/>.</summary>
     public int[] Items { get; }
+
+    /// <summary>UserOrder[n] is the dataset's index of relabelled user n; band b holds a contiguous range of n.</summary>
+    public int[] UserOrder { get; }
+
+    /// <summary>ItemOrder[n] is the dataset's index of relabelled item n.</summary>
+    public int[] ItemOrder { get; }
 
     public float[] Values { get; }
 
@@ -42,13 +53,15 @@ internal sealed class BlockGrid
 
     public static BlockGrid Build(RatingDataset data, int size, Random random)
     {
-        var userBand = Bands(data.Users.Count, size, random);
-        var itemBand = Bands(data.Items.Count, size, random);
+        var userOrder = DatasetSplit.Permutation(data.Users.Count, random.Next());
+        var itemOrder = DatasetSplit.Permutation(data.Items.Count, random.Next());
+        var userLabel = Inverse(userOrder);
+        var itemLabel = Inverse(itemOrder);
         var order = DatasetSplit.Permutation(data.Count, random.Next());
         var starts = new int[size * size + 1];
         foreach (var n in order)
         {
-            starts[userBand[data.UserIndices[n]] * size + itemBand[data.ItemIndices[n]] + 1]++;
+            starts[Block(userLabel[data.UserIndices[n]], itemLabel[data.ItemIndices[n]]) + 1]++;
         }
 
         for (var b = 0; b < size * size; b++)
@@ -62,27 +75,30 @@ internal sealed class BlockGrid
         var values = new float[data.Count];
         foreach (var n in order)
         {
-            var u = data.UserIndices[n];
-            var i = data.ItemIndices[n];
-            var slot = next[userBand[u] * size + itemBand[i]]++;
+            var u = userLabel[data.UserIndices[n]];
+            var i = itemLabel[data.ItemIndices[n]];
+            var slot = next[Block(u, i)]++;
             users[slot] = u;
             items[slot] = i;
             values[slot] = data.Values[n];
         }
 
-        return new BlockGrid(size, starts, users, items, values);
+        return new BlockGrid(size, starts, users, items, values, userOrder, itemOrder);
+
+        int Block(int user, int item) => Band(user, userOrder.Length, size) * size + Band(item, itemOrder.Length, size);
     }
 
-    /// <summary>Assigns each of <paramref name="count"/> rows to one of <paramref name="size"/> bands of near-equal size, at random.</summary>
-    private static int[] Bands(int count, int size, Random random)
+    /// <summary>The band of relabelled row <paramref name="label"/> of <paramref name="count"/>: near-equal contiguous ranges.</summary>
+    private static int Band(int label, int count, int size) => (int)((long)label * size / count);
+
+    private static int[] Inverse(int[] order)
     {
-        var permutation = DatasetSplit.Permutation(count, random.Next());
-        var band = new int[count];
-        for (var rank = 0; rank < count; rank++)
+        var inverse = new int[order.Length];
+        for (var n = 0; n < order.Length; n++)
         {
-            band[permutation[rank]] = (int)((long)rank * size / Math.Max(count, 1));
+            inverse[order[n]] = n;
         }
 
-        return band;
+        return inverse;
     }
 }

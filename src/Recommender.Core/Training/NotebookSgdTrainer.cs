@@ -45,13 +45,13 @@ internal sealed class NotebookSgdTrainer(TrainingParameters parameters) : Factor
         CopyToWeights(weights);
     }
 
-    protected override Func<float, (double Objective, double TrainRmse)> Prepare(
+    protected override EpochRunner Prepare(
         RatingDataset train, FactorWeights weights, int[] userCounts, int[] itemCounts, Random random)
     {
         var k = weights.Factors;
         var alpha = 0.0;
         double lambda = Parameters.Regularization;
-        return learningRate =>
+        return new EpochRunner(learningRate =>
         {
             alpha = learningRate;
             for (var n = 0; n < train.Count; n++)
@@ -79,7 +79,7 @@ internal sealed class NotebookSgdTrainer(TrainingParameters parameters) : Factor
 
             CopyToWeights(weights);
             return (sse + lambda * (Dot(_u, _u) + Dot(_v, _v)), Math.Sqrt(sse / train.Count));
-        };
+        });
     }
 
     private void CopyToWeights(FactorWeights weights)
