@@ -32,12 +32,7 @@ public static class ItemEndpoints
         int page = 1,
         int pageSize = 20)
     {
-        var errors = Paging.Check(page, pageSize, options.Value);
-        if (search is { Length: > User.MaxIdLength })
-        {
-            errors["search"] = [$"search must be at most {User.MaxIdLength} characters."];
-        }
-
+        var errors = Paging.Check(page, pageSize, options.Value, search);
         if (errors.Count > 0)
         {
             return Validation.Invalid(errors);
@@ -49,11 +44,9 @@ public static class ItemEndpoints
             query = query.Where(i => i.Id.StartsWith(search));
         }
 
-        var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderBy(i => i.Id).Skip((page - 1) * pageSize).Take(pageSize)
-            .Select(i => new ItemSummary { ItemId = i.Id, DisplayName = i.DisplayName, RatingCount = i.Ratings.Count })
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new Page<ItemSummary> { PageNumber = page, PageSize = pageSize, Total = total, Items = items });
+        var ordered = query.OrderBy(i => i.Id)
+            .Select(i => new ItemSummary { ItemId = i.Id, DisplayName = i.DisplayName, RatingCount = i.Ratings.Count });
+        return TypedResults.Ok(await Paging.PageAsync(ordered, page, pageSize, cancellationToken));
     }
 
     public static async Task<Results<Ok<ItemResponse>, ProblemHttpResult, ValidationProblem>> GetItem(

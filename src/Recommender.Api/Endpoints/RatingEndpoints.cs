@@ -12,7 +12,7 @@ using Recommender.Core.Data;
 namespace Recommender.Api.Endpoints;
 
 /// <summary><c>/api/ratings</c>: upserts, batches, listing and deletion of ratings.</summary>
-public static class RatingEndpoints
+public static partial class RatingEndpoints
 {
     public static IEndpointRouteBuilder MapRatingEndpoints(this IEndpointRouteBuilder app)
     {
@@ -121,87 +121,6 @@ public static class RatingEndpoints
         return TypedResults.Ok(new RatingBatchResponse { Created = created, Updated = ratings.Count - created });
     }
 
-    public static async Task<Results<Ok<RatingImportResponse>, ValidationProblem>> ImportRatings(
-        HttpRequest request,
-        RecommenderDbContext db,
-        IOptions<RatingsOptions> options,
-        FreshUsers freshUsers,
-        TrainingTrigger trigger,
-        TimeProvider time,
-        CancellationToken cancellationToken,
-        string format = "auto")
-    {
-        var settings = options.Value;
-        RatingFileFormat fileFormat;
-        switch (format)
-        {
-            case "auto": fileFormat = RatingFileFormat.Auto; break;
-            case "csv": fileFormat = RatingFileFormat.Csv; break;
-            case "tab": fileFormat = RatingFileFormat.Tab; break;
-            case "dat": fileFormat = RatingFileFormat.DoubleColon; break;
-            default: return Invalid("format", $"format must be auto, csv, tab or dat, not '{format}'.");
-        }
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var imported = 0L;
-        var users = new HashSet<string>(StringComparer.Ordinal);
-        if (db.Database.IsSqlite())
-        {
-            // A large import inserts all over the primary-key B-tree; a 256 MB page cache (instead of 2 MB) keeps it in memory.
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -262144;", cancellationToken);
-        }
-
-        try
-        {
-            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-            {
-                using var upserter = RatingUpserter.Create(db, now);
-                using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-                try
-                {
-                    await foreach (var record in RatingFileReader.ReadRecordsAsync(reader, fileFormat, cancellationToken))
-                    {
-                        if (RecordProblem(record, settings) is { } problem)
-                        {
-                            return Invalid("body", $"Line {record.Line}: {problem} Nothing was imported.");
-                        }
-
-                        // A MovieLens timestamp is in Unix seconds.
-                        upserter.Upsert(record.UserId, record.ItemId, record.Rating, record.Timestamp * 1000 ?? now, reportCreated: false);
-                        users.Add(record.UserId);
-                        imported++;
-                    }
-                }
-                catch (RatingFormatException e)
-                {
-                    return Invalid("body", $"{e.Message} Nothing was imported.");
-                }
-
-                if (imported == 0)
-                {
-                    return Invalid("body", "The body holds no ratings.");
-                }
-
-                upserter.Dispose();
-                await db.BumpDataVersionAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-            }
-        }
-        finally
-        {
-            if (db.Database.IsSqlite())
-            {
-                await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -2000;", CancellationToken.None);
-            }
-        }
-
-        freshUsers.MarkChanged(users);
-        trigger.RatingsChanged();
-        return TypedResults.Ok(new RatingImportResponse { Imported = imported, Users = users.Count, Seconds = clock.Elapsed.TotalSeconds });
-    }
-
     public static async Task<Results<Ok<Page<RatingResponse>>, ValidationProblem>> GetRatings(
         RecommenderDbContext db,
         IOptions<RecommendationsOptions> options,
@@ -238,23 +157,14 @@ public static class RatingEndpoints
             query = query.Where(r => r.ItemId == itemId);
         }
 
-        var total = await query.CountAsync(cancellationToken);
-        var rows = await query.OrderBy(r => r.UserId).ThenBy(r => r.ItemId)
-            .Skip((page - 1) * pageSize).Take(pageSize)
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new Page<RatingResponse>
+        var ordered = query.OrderBy(r => r.UserId).ThenBy(r => r.ItemId).Select(r => new RatingResponse
         {
-            PageNumber = page,
-            PageSize = pageSize,
-            Total = total,
-            Items = rows.Select(r => new RatingResponse
-            {
-                UserId = r.UserId,
-                ItemId = r.ItemId,
-                Rating = r.Value,
-                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.Timestamp),
-            }).ToList(),
+            UserId = r.UserId,
+            ItemId = r.ItemId,
+            Rating = r.Value,
+            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.Timestamp),
         });
+        return TypedResults.Ok(await Paging.PageAsync(ordered, page, pageSize, cancellationToken));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteRating(
@@ -300,26 +210,6 @@ public static class RatingEndpoints
             errors[prefix + "rating"] = [$"{prefix}rating must be a finite number between {options.Min} and {options.Max}; got {value}."];
         }
     }
-
-    private static string? RecordProblem(RatingRecord record, RatingsOptions options)
-    {
-        if (Validation.IdProblem(record.UserId) is { } userProblem)
-        {
-            return $"the user id {userProblem}";
-        }
-
-        if (Validation.IdProblem(record.ItemId) is { } itemProblem)
-        {
-            return $"the item id {itemProblem}";
-        }
-
-        return record.Rating < options.Min || record.Rating > options.Max
-            ? $"the rating {record.Rating} is outside {options.Min}..{options.Max}."
-            : null;
-    }
-
-    private static ValidationProblem Invalid(string field, string message) =>
-        Validation.Invalid(new Dictionary<string, string[]> { [field] = [message] });
 
     private static RatingResponse ToResponse(RatingRequest request, DateTimeOffset now) => new()
     {

@@ -29,12 +29,7 @@ public static class UserEndpoints
         int page = 1,
         int pageSize = 20)
     {
-        var errors = Paging.Check(page, pageSize, options.Value);
-        if (search is { Length: > Data.Entities.User.MaxIdLength })
-        {
-            errors["search"] = [$"search must be at most {Data.Entities.User.MaxIdLength} characters."];
-        }
-
+        var errors = Paging.Check(page, pageSize, options.Value, search);
         if (errors.Count > 0)
         {
             return Validation.Invalid(errors);
@@ -46,11 +41,9 @@ public static class UserEndpoints
             query = query.Where(u => u.Id.StartsWith(search));
         }
 
-        var total = await query.CountAsync(cancellationToken);
-        var users = await query.OrderBy(u => u.Id).Skip((page - 1) * pageSize).Take(pageSize)
-            .Select(u => new UserSummary { UserId = u.Id, DisplayName = u.DisplayName, RatingCount = u.Ratings.Count })
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new Page<UserSummary> { PageNumber = page, PageSize = pageSize, Total = total, Items = users });
+        var ordered = query.OrderBy(u => u.Id)
+            .Select(u => new UserSummary { UserId = u.Id, DisplayName = u.DisplayName, RatingCount = u.Ratings.Count });
+        return TypedResults.Ok(await Paging.PageAsync(ordered, page, pageSize, cancellationToken));
     }
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult, ValidationProblem>> GetUser(
