@@ -87,18 +87,19 @@ public sealed class TrainingPipeline(
         long dataVersion;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
+            // Decide on the data version alone before reading every rating: a restart of a large store skips at once.
+            if (reason != TrainingReason.Manual && current is not null && current.DataVersion == await db.GetDataVersionAsync(cancellationToken))
+            {
+                logger.LogInformation("Training skipped: nothing changed since version {Version}", current.Model.Version);
+                return (TrainingOutcome.Skipped, null);
+            }
+
             (data, dataVersion) = await RatingLoader.LoadAsync(db, cancellationToken);
         }
 
         if (data.Count == 0)
         {
             logger.LogInformation("Training skipped: there are no ratings");
-            return (TrainingOutcome.Skipped, null);
-        }
-
-        if (reason != TrainingReason.Manual && current is not null && current.DataVersion == dataVersion)
-        {
-            logger.LogInformation("Training skipped: nothing changed since version {Version}", current.Model.Version);
             return (TrainingOutcome.Skipped, null);
         }
 
