@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Recommender.Api.Tests;
 
@@ -50,6 +51,7 @@ public sealed class ImportAndWriteTests : IDisposable
     [InlineData("1,10,4\n1,20,9\n", "Line 2")]
     [InlineData("1,10,4\n1,,4\n", "Line 2")]
     [InlineData("1,10,4\n2,20\n", "Line 2")]
+    [InlineData("1,10,4,964982703\n1,20,4,99999999999999999\n", "Line 2: the timestamp")]
     [InlineData("", "no ratings")]
     public async Task Import_IsAllOrNothing_AndNamesTheBadLine(string body, string mentions)
     {
@@ -61,6 +63,15 @@ public sealed class ImportAndWriteTests : IDisposable
     [Fact]
     public async Task Import_RejectsAnUnknownFormat() =>
         await ProblemAssert.IsProblemAsync(await ImportAsync("1,2,3\n", "?format=xml"), HttpStatusCode.BadRequest, "format");
+
+    [Fact]
+    public async Task SingleWrite_Answers503AndStoresNothing_OnceTheWriterHasStopped()
+    {
+        await _app.Services.GetRequiredService<Writes.RatingWriter>().StopAsync(CancellationToken.None);
+        var response = await _client.PostAsJsonAsync("/api/ratings", new { userId = "late", itemId = "x", rating = 3 });
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "shutting down");
+        Assert.Equal(0, await CountAsync());
+    }
 
     [Fact]
     public async Task ConcurrentSingleWrites_AreAllCommitted_AndEachAnsweredCreatedOrUpdated()

@@ -12,6 +12,9 @@ namespace Recommender.Api.Endpoints;
 /// <summary><c>POST /api/ratings/import</c>: a rating file streamed into the store in one transaction.</summary>
 public static partial class RatingEndpoints
 {
+    /// <summary>The latest Unix time in seconds an import accepts (year 5138): later values are not seconds.</summary>
+    private const long MaxUnixSeconds = 100_000_000_000;
+
     public static async Task<Results<Ok<RatingImportResponse>, ValidationProblem>> ImportRatings(
         HttpRequest request,
         RecommenderDbContext db,
@@ -103,6 +106,11 @@ public static partial class RatingEndpoints
         if (Validation.IdProblem(record.ItemId) is { } itemProblem)
         {
             return $"the item id {itemProblem}";
+        }
+
+        if (record.Timestamp is < 0 or > MaxUnixSeconds)
+        {
+            return $"the timestamp {record.Timestamp} is not a Unix time in seconds.";
         }
 
         return record.Rating < options.Min || record.Rating > options.Max

@@ -34,7 +34,7 @@ public static partial class RatingEndpoints
         return app;
     }
 
-    public static async Task<Results<Created<RatingResponse>, Ok<RatingResponse>, ValidationProblem>> PostRating(
+    public static async Task<Results<Created<RatingResponse>, Ok<RatingResponse>, ValidationProblem, ProblemHttpResult>> PostRating(
         RatingRequest request,
         RatingWriter writer,
         IOptions<RatingsOptions> options,
@@ -48,7 +48,16 @@ public static partial class RatingEndpoints
         }
 
         var now = time.GetUtcNow();
-        var created = await writer.WriteAsync(request.UserId!, request.ItemId!, request.Rating!.Value, (request.Timestamp ?? now).ToUnixTimeMilliseconds());
+        bool created;
+        try
+        {
+            created = await writer.WriteAsync(request.UserId!, request.ItemId!, request.Rating!.Value, (request.Timestamp ?? now).ToUnixTimeMilliseconds());
+        }
+        catch (InvalidOperationException e)
+        {
+            // Shutting down, or the group's commit failed: nothing of this rating was stored.
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The rating was not stored.", detail: e.Message);
+        }
         var response = ToResponse(request, now);
         return created
             ? TypedResults.Created($"/api/ratings?userId={Uri.EscapeDataString(response.UserId)}&itemId={Uri.EscapeDataString(response.ItemId)}", response)
