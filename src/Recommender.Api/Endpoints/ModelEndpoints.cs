@@ -131,8 +131,8 @@ public static class ModelEndpoints
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             var serving = new ServingModel(model, row.DataVersion);
-            serving.Recommendations.Warm(model, Environment.ProcessorCount, cancellationToken);
             store.Publish(serving);
+            serving.Recommendations.WarmInBackground(model, logger);
             logger.LogInformation("Activated model version {Version}", version);
             return TypedResults.Ok(new ModelVersionResponse
             {

@@ -77,8 +77,8 @@ public sealed class DatabaseInitializer(
             if (model is not null)
             {
                 var serving = new ServingModel(model, candidate.DataVersion);
-                serving.Recommendations.Warm(model, Environment.ProcessorCount, cancellationToken);
                 store.Publish(serving);
+                serving.Recommendations.WarmInBackground(model, logger);
                 logger.LogInformation("Serving snapshot version {Version}", model.Version);
                 return;
             }
