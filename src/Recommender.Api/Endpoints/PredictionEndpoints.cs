@@ -78,6 +78,10 @@ public static class PredictionEndpoints
         var actual = await db.Ratings.AsNoTracking().Where(r => r.UserId == userId)
             .ToDictionaryAsync(r => r.ItemId, r => r.Value, cancellationToken);
         var model = query.Model;
+        var scores = new float[model.Items.Count];
+        var predicted = new float[model.Items.Count];
+        model.Scores(query.User, scores);
+        model.PredictRowFromScores(query.User, scores, predicted);
         var items = new List<PredictedItem>(model.Items.Count);
         for (var i = 0; i < model.Items.Count; i++)
         {
@@ -85,8 +89,8 @@ public static class PredictionEndpoints
             items.Add(new PredictedItem
             {
                 ItemId = id,
-                PredictedRating = model.Predict(query.User, i).Value,
-                Score = query.User.IsFallback || !model.IsItemTrained(i) ? model.Predict(query.User, i).Value : model.Score(query.User, i),
+                PredictedRating = predicted[i],
+                Score = query.User.IsFallback || !model.IsItemTrained(i) ? predicted[i] : scores[i],
                 ActualRating = actual.TryGetValue(id, out var value) ? value : null,
             });
         }
@@ -130,7 +134,7 @@ public static class PredictionEndpoints
             var scores = new float[model.Items.Count];
             var predicted = new float[model.Items.Count];
             model.Scores(user, scores);
-            model.PredictRow(user, predicted);
+            model.PredictRowFromScores(user, scores, predicted);
             rows.Add(new PredictionRow
             {
                 UserId = userId,

@@ -224,9 +224,21 @@ public sealed partial class FactorModel
     public void PredictRow(in UserVector user, Span<float> destination)
     {
         Scores(user, destination);
+        PredictRowFromScores(user, destination, destination);
+    }
+
+    /// <summary>
+    /// As <see cref="PredictRow"/>, from the row <paramref name="scores"/> that <see cref="Scores"/> already wrote for
+    /// <paramref name="user"/> (<paramref name="destination"/> may be the same span), so a caller that needs both rows
+    /// scores once.
+    /// </summary>
+    public void PredictRowFromScores(in UserVector user, ReadOnlySpan<float> scores, Span<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(scores.Length, Items.Count, nameof(scores));
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Items.Count, nameof(destination));
         for (var i = 0; i < Items.Count; i++)
         {
-            destination[i] = user.IsFallback || _itemCounts[i] == 0 ? Predict(user, i).Value : Clip(destination[i]);
+            destination[i] = user.IsFallback || _itemCounts[i] == 0 ? Predict(user, i).Value : Clip(scores[i]);
         }
     }
 
