@@ -5,9 +5,13 @@ using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddSerilog((services, logger) => logger
-    .ReadFrom.Configuration(builder.Configuration)
-    .ReadFrom.Services(services));
+// preserveStaticLogger: this host's ILogger<T> loggers write to this host's Serilog logger, never to the static
+// Log.Logger, which belongs to whichever host was built last (two hosts in one process would cross their logs).
+builder.Services.AddSerilog(
+    (services, logger) => logger
+        .ReadFrom.Configuration(builder.Configuration)
+        .ReadFrom.Services(services),
+    preserveStaticLogger: true);
 builder.Services.AddRecommenderOptions(builder.Configuration);
 builder.Services.AddRecommenderStore();
 builder.Services.AddRecommenderTraining();
