@@ -7,7 +7,8 @@ namespace Recommender.Data;
 /// <summary>
 /// Upserts ratings with prepared statements inside the caller's transaction — the fast path for single writes,
 /// batches and streaming imports (EF Core's change tracker costs far more per row). The SQL is the portable
-/// <c>INSERT … ON CONFLICT … DO UPDATE</c> that SQLite and PostgreSQL share; users and items are created on first sight.
+/// <c>INSERT … ON CONFLICT … DO UPDATE</c> that SQLite and PostgreSQL share; users and items are created on first sight,
+/// and each user written is stamped with the transaction's data version (<see cref="Entities.User.RatingsVersion"/>).
 /// </summary>
 /// <remarks>Not thread-safe: one upserter per transaction. Dispose it before committing.</remarks>
 public sealed class RatingUpserter : IDisposable
@@ -19,10 +20,12 @@ public sealed class RatingUpserter : IDisposable
     private readonly HashSet<string> _knownUsers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _knownItems = new(StringComparer.Ordinal);
     private readonly long _createdAt;
+    private readonly long _dataVersion;
 
-    private RatingUpserter(DbConnection connection, DbTransaction transaction, long createdAt)
+    private RatingUpserter(DbConnection connection, DbTransaction transaction, long createdAt, long dataVersion)
     {
         _createdAt = createdAt;
+        _dataVersion = dataVersion;
         _exists = Command(connection, transaction, """SELECT 1 FROM "ratings" WHERE "UserId" = @u AND "ItemId" = @i""", "@u", "@i");
         _upsertRating = Command(
             connection,
@@ -32,17 +35,27 @@ public sealed class RatingUpserter : IDisposable
             ON CONFLICT ("UserId", "ItemId") DO UPDATE SET "Value" = excluded."Value", "Timestamp" = excluded."Timestamp"
             """,
             "@u", "@i", "@v", "@t");
-        _insertUser = Command(connection, transaction, """INSERT INTO "users" ("Id", "CreatedAt") VALUES (@id, @t) ON CONFLICT ("Id") DO NOTHING""", "@id", "@t");
+        _insertUser = Command(
+            connection,
+            transaction,
+            """
+            INSERT INTO "users" ("Id", "CreatedAt", "RatingsVersion") VALUES (@id, @t, @v)
+            ON CONFLICT ("Id") DO UPDATE SET "RatingsVersion" = excluded."RatingsVersion"
+            """,
+            "@id", "@t", "@v");
         _insertItem = Command(connection, transaction, """INSERT INTO "items" ("Id", "CreatedAt") VALUES (@id, @t) ON CONFLICT ("Id") DO NOTHING""", "@id", "@t");
     }
 
-    /// <summary>An upserter bound to <paramref name="db"/>'s open transaction.</summary>
-    public static RatingUpserter Create(RecommenderDbContext db, long createdAt)
+    /// <summary>
+    /// An upserter bound to <paramref name="db"/>'s open transaction, which has bumped the data version to
+    /// <paramref name="dataVersion"/> (<see cref="RecommenderDbContext.BumpDataVersionAsync"/>).
+    /// </summary>
+    public static RatingUpserter Create(RecommenderDbContext db, long createdAt, long dataVersion)
     {
         ArgumentNullException.ThrowIfNull(db);
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Begin a transaction before upserting ratings.");
-        return new RatingUpserter(db.Database.GetDbConnection(), transaction, createdAt);
+        return new RatingUpserter(db.Database.GetDbConnection(), transaction, createdAt, dataVersion);
     }
 
     /// <summary>Stores one rating (creating its user and item if needed); returns true when the rating is new.</summary>
@@ -50,6 +63,7 @@ public sealed class RatingUpserter : IDisposable
     {
         if (_knownUsers.Add(userId))
         {
+            _insertUser.Parameters[2].Value = _dataVersion;
             Execute(_insertUser, userId, _createdAt);
         }
 

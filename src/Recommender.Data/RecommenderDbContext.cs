@@ -26,6 +26,7 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
             user.ToTable("users");
             user.Property(u => u.Id).HasMaxLength(User.MaxIdLength);
             user.Property(u => u.DisplayName).HasMaxLength(256);
+            user.HasIndex(u => u.RatingsVersion);
         });
 
         modelBuilder.Entity<Item>(item =>
@@ -70,10 +71,26 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
         });
     }
 
-    /// <summary>Bumps the data version inside the caller's transaction.</summary>
-    public Task BumpDataVersionAsync(CancellationToken cancellationToken) =>
-        StoreState.Where(s => s.Id == Entities.StoreState.SingletonId)
+    /// <summary>
+    /// Bumps the data version inside the caller's transaction and returns the new one. Call it before the transaction's
+    /// other writes: they are stamped with it (<see cref="User.RatingsVersion"/>), and the row lock it takes orders
+    /// concurrent writers.
+    /// </summary>
+    public async Task<long> BumpDataVersionAsync(CancellationToken cancellationToken)
+    {
+        if (Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Begin a transaction before bumping the data version.");
+        }
+
+        await StoreState.Where(s => s.Id == Entities.StoreState.SingletonId)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.DataVersion, x => x.DataVersion + 1), cancellationToken);
+        return await GetDataVersionAsync(cancellationToken);
+    }
+
+    /// <summary>Stamps <paramref name="userId"/>'s ratings as changed by the write that bumped to <paramref name="dataVersion"/>.</summary>
+    public Task<int> StampUserRatingsAsync(string userId, long dataVersion, CancellationToken cancellationToken) =>
+        Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.RatingsVersion, dataVersion), cancellationToken);
 
     /// <summary>The current data version.</summary>
     public Task<long> GetDataVersionAsync(CancellationToken cancellationToken) =>

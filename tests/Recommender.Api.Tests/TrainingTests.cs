@@ -157,6 +157,75 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public async Task Restart_FoldsInUsersWhoseRatingsChangedAfterTheSnapshot_AndForgetsDeletedUsers()
+    {
+        var directory = Directory.CreateTempSubdirectory("recommender-restart-").FullName;
+        try
+        {
+            float trained, folded, unrated;
+            using (var first = new RecommenderApp(directory: directory))
+            {
+                var client = first.CreateClient();
+                await first.WaitForModelAsync();
+                trained = await PredictAsync(client, "Hermione", "Back in Black");
+                await RateAsync(client, "Hermione", ["Another One Bites the Dust", "Survivor", "The Imperial March"], 5);
+                folded = await PredictAsync(client, "Hermione", "Back in Black");
+                Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/ratings/Darth%20Vader/The%20Imperial%20March")).StatusCode);
+                unrated = await PredictAsync(client, "Darth Vader", "The Imperial March");
+                Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/users/Ripley")).StatusCode);
+            }
+
+            using var second = new RecommenderApp(directory: directory, settings: new() { ["Training:TrainOnStart"] = "false" });
+            var restarted = second.CreateClient();
+            Assert.Equal(1, await VersionAsync(restarted));
+            var afterRestart = await PredictAsync(restarted, "Hermione", "Back in Black");
+            Assert.True(Math.Abs(afterRestart - trained) > 0.01, $"the snapshot's own prediction came back: {trained} → {afterRestart}");
+            Assert.Equal(folded, afterRestart, 1e-5f);
+            Assert.Equal(unrated, await PredictAsync(restarted, "Darth Vader", "The Imperial March"), 1e-5f);
+            Assert.NotEqual(unrated, second.Models.Current!.Model.Predict("Darth Vader", "The Imperial March").Value, 1e-3f);
+            Assert.Equal(await PredictAsync(restarted, "Spock", "Back in Black"), second.Models.Current!.Model.Predict("Spock", "Back in Black").Value);
+            await ProblemAssert.IsProblemAsync(await restarted.GetAsync("/api/users/Ripley/recommendations"), HttpStatusCode.NotFound, "Ripley");
+            Assert.Null(second.Status.LastStartedAt);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ActivatingAnOlderVersion_FoldsInUsersWhoseRatingsChangedSinceItWasTrained()
+    {
+        // The demo's holdout is a handful of ratings: let version 2 through whatever its RMSE.
+        using var app = new RecommenderApp(settings: new() { ["Training:MaxRmseRegression"] = "100" });
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        var trained = await PredictAsync(client, "Hermione", "Back in Black");
+        await RateAsync(client, "Hermione", ["Another One Bites the Dust", "Survivor", "The Imperial March"], 5);
+        var folded = await PredictAsync(client, "Hermione", "Back in Black");
+        Assert.Equal(TrainingOutcome.Published, await app.RetrainAsync(client));
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/model")).GetProperty("foldedInUsers").GetInt32());
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/model/versions/1/activate", null)).StatusCode);
+
+        Assert.Equal(1, await VersionAsync(client));
+        var activated = await PredictAsync(client, "Hermione", "Back in Black");
+        Assert.True(Math.Abs(activated - trained) > 0.01, $"version 1's own prediction came back: {trained} → {activated}");
+        Assert.Equal(folded, activated, 1e-5f);
+        Assert.Equal(1, (await client.GetFromJsonAsync<JsonElement>("/api/model")).GetProperty("foldedInUsers").GetInt32());
+    }
+
+    private static async Task RateAsync(HttpClient client, string user, string[] items, double rating)
+    {
+        foreach (var item in items)
+        {
+            var response = await client.PostAsJsonAsync("/api/ratings", new { userId = user, itemId = item, rating });
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task Pipeline_SkipsWhenNothingChanged_AndTrainsAfterAChange()
     {
         using var app = new RecommenderApp();

@@ -103,6 +103,7 @@ public static class ModelEndpoints
         long version,
         ModelStore store,
         SnapshotStore snapshots,
+        FreshUsers freshUsers,
         RecommenderDbContext db,
         ILogger<ModelStore> logger,
         CancellationToken cancellationToken)
@@ -131,6 +132,8 @@ public static class ModelEndpoints
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             var serving = new ServingModel(model, row.DataVersion);
+            // Committed: the activation goes through even if the client has gone.
+            await freshUsers.RebaseAsync(serving, CancellationToken.None);
             store.Publish(serving);
             serving.Recommendations.WarmInBackground(model, logger);
             logger.LogInformation("Activated model version {Version}", version);

@@ -51,7 +51,7 @@ public static partial class RatingEndpoints
         {
             await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
             {
-                using var upserter = RatingUpserter.Create(db, now);
+                using var upserter = RatingUpserter.Create(db, now, await db.BumpDataVersionAsync(cancellationToken));
                 using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
                 try
                 {
@@ -79,7 +79,6 @@ public static partial class RatingEndpoints
                 }
 
                 upserter.Dispose();
-                await db.BumpDataVersionAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
         }

@@ -112,7 +112,8 @@ public static partial class RatingEndpoints
         var created = 0;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            using (var upserter = RatingUpserter.Create(db, now.ToUnixTimeMilliseconds()))
+            var dataVersion = await db.BumpDataVersionAsync(cancellationToken);
+            using (var upserter = RatingUpserter.Create(db, now.ToUnixTimeMilliseconds(), dataVersion))
             {
                 foreach (var rating in ratings)
                 {
@@ -121,7 +122,6 @@ public static partial class RatingEndpoints
                 }
             }
 
-            await db.BumpDataVersionAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -199,7 +199,7 @@ public static partial class RatingEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown rating.", detail: $"User '{userId}' has not rated '{itemId}'.");
         }
 
-        await db.BumpDataVersionAsync(cancellationToken);
+        await db.StampUserRatingsAsync(userId, await db.BumpDataVersionAsync(cancellationToken), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         freshUsers.MarkChanged([userId]);
         trigger.RatingsChanged();

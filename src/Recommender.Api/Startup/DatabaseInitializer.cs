@@ -11,12 +11,14 @@ namespace Recommender.Api.Startup;
 
 /// <summary>
 /// Runs before the service takes traffic: applies migrations, turns on SQLite's write-ahead log, loads the demo into
-/// an empty store, and loads the last good snapshot so queries are answered at once after a restart.
+/// an empty store, and loads the last good snapshot so queries are answered at once after a restart (users whose
+/// ratings changed since that snapshot's data are folded in, <see cref="FreshUsers.RebaseAsync"/>).
 /// </summary>
 public sealed class DatabaseInitializer(
     IDbContextFactory<RecommenderDbContext> dbFactory,
     ModelStore store,
     SnapshotStore snapshots,
+    FreshUsers freshUsers,
     IOptions<DemoOptions> demo,
     TimeProvider time,
     ILogger<DatabaseInitializer> logger) : IHostedService
@@ -53,11 +55,11 @@ public sealed class DatabaseInitializer(
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.Users.AddRange(NotebookDemo.Users.Select(id => new User { Id = id, DisplayName = id, CreatedAt = now }));
+        var dataVersion = await db.BumpDataVersionAsync(cancellationToken);
+        db.Users.AddRange(NotebookDemo.Users.Select(id => new User { Id = id, DisplayName = id, CreatedAt = now, RatingsVersion = dataVersion }));
         db.Items.AddRange(NotebookDemo.Songs.Select(id => new Item { Id = id, DisplayName = id, CreatedAt = now }));
         db.Ratings.AddRange(NotebookDemo.Ratings().Select(r => new Rating { UserId = r.UserId, ItemId = r.ItemId, Value = r.Rating, Timestamp = now }));
         await db.SaveChangesAsync(cancellationToken);
-        await db.BumpDataVersionAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Loaded the notebook demo: {Users} users, {Songs} songs", NotebookDemo.Users.Length, NotebookDemo.Songs.Length);
     }
@@ -77,6 +79,7 @@ public sealed class DatabaseInitializer(
             if (model is not null)
             {
                 var serving = new ServingModel(model, candidate.DataVersion);
+                await freshUsers.RebaseAsync(serving, cancellationToken);
                 store.Publish(serving);
                 serving.Recommendations.WarmInBackground(model, logger);
                 logger.LogInformation("Serving snapshot version {Version}", model.Version);

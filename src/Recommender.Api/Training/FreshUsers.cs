@@ -13,6 +13,9 @@ namespace Recommender.Api.Training;
 /// Every write marks its users with a rising sequence number. A training run notes the sequence before it loads the
 /// ratings; when its model is published, marks at or below that number are covered by the model and dropped. A
 /// marked user is folded in on their next query (from their ratings in the store) and cached for that model version.
+/// A model that was trained earlier — a snapshot served after a restart, an older version activated — is published
+/// through <see cref="RebaseAsync"/>, which marks afresh every user whose ratings changed since that model's data
+/// version (<see cref="Data.Entities.User.RatingsVersion"/>) and every user of the model the store no longer has.
 /// </remarks>
 public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory)
 {
@@ -48,6 +51,39 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
             }
         }
 
+        _folded.Clear();
+    }
+
+    /// <summary>
+    /// Marks for <paramref name="serving"/>, a model trained on data version <see cref="ServingModel.DataVersion"/>:
+    /// the users whose ratings changed since then and the model's users the store has deleted. Call it before
+    /// publishing that model, with publications held off (<see cref="ModelStore.PublishGate"/>).
+    /// </summary>
+    public async Task RebaseAsync(ServingModel serving, CancellationToken cancellationToken)
+    {
+        // A write that committed before this point has marked its users already, at or below this number, and the
+        // query below sees it; a later one marks them again with a higher number, which the sweep below keeps.
+        var before = Sequence;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var changed = await db.Users.AsNoTracking().Where(u => u.RatingsVersion > serving.DataVersion)
+            .Select(u => u.Id).ToListAsync(cancellationToken);
+        var gone = new List<string>();
+        if (serving.Model.Users.Count > 0)
+        {
+            var present = new HashSet<string>(
+                await db.Users.AsNoTracking().Select(u => u.Id).ToListAsync(cancellationToken), StringComparer.Ordinal);
+            gone.AddRange(serving.Model.Users.Ids.Where(id => !present.Contains(id)));
+        }
+
+        foreach (var (userId, sequence) in _changed)
+        {
+            if (sequence <= before)
+            {
+                _changed.TryRemove(new KeyValuePair<string, long>(userId, sequence));
+            }
+        }
+
+        MarkChanged(changed.Concat(gone));
         _folded.Clear();
     }
 

@@ -65,7 +65,8 @@ public sealed class RatingWriter(
         {
             await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-            using (var upserter = RatingUpserter.Create(db, time.GetUtcNow().ToUnixTimeMilliseconds()))
+            var dataVersion = await db.BumpDataVersionAsync(CancellationToken.None);
+            using (var upserter = RatingUpserter.Create(db, time.GetUtcNow().ToUnixTimeMilliseconds(), dataVersion))
             {
                 for (var n = 0; n < group.Count; n++)
                 {
@@ -74,7 +75,6 @@ public sealed class RatingWriter(
                 }
             }
 
-            await db.BumpDataVersionAsync(CancellationToken.None);
             await transaction.CommitAsync(CancellationToken.None);
         }
         catch (Exception e)

@@ -15,5 +15,11 @@ public sealed class User
     /// <summary>Unix milliseconds.</summary>
     public long CreatedAt { get; set; }
 
+    /// <summary>
+    /// The data version (<see cref="StoreState.DataVersion"/>) of the last write that changed this user's ratings: a
+    /// model trained on an earlier data version does not know them as they are now.
+    /// </summary>
+    public long RatingsVersion { get; set; }
+
     public List<Rating> Ratings { get; } = [];
 }

@@ -169,7 +169,12 @@ namespace Recommender.Data.Migrations
                     b.Property<string>("Metadata")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("RatingsVersion")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("RatingsVersion");
 
                     b.ToTable("users", (string)null);
                 });
