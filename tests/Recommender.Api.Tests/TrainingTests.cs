@@ -130,68 +130,52 @@ public sealed class TrainingTests
     [Fact]
     public async Task Restart_ServesTheSavedSnapshot_BeforeAnyRetraining()
     {
-        var directory = Directory.CreateTempSubdirectory("recommender-restart-").FullName;
-        try
+        using var store = new StoreDirectory();
+        float before;
+        using (var first = new RecommenderApp(directory: store.Path))
         {
-            float before;
-            using (var first = new RecommenderApp(directory: directory))
-            {
-                var client = first.CreateClient();
-                await first.WaitForModelAsync();
-                before = await PredictAsync(client, "Hermione", "Back in Black");
-            }
+            var client = first.CreateClient();
+            await first.WaitForModelAsync();
+            before = await PredictAsync(client, "Hermione", "Back in Black");
+        }
 
-            using var second = new RecommenderApp(directory: directory, settings: new() { ["Training:TrainOnStart"] = "false" });
-            var restarted = second.CreateClient();
-            Assert.NotNull(second.Models.Current);
-            Assert.Equal(HttpStatusCode.OK, (await restarted.GetAsync("/health/ready")).StatusCode);
-            Assert.Equal(1, await VersionAsync(restarted));
-            Assert.Equal(before, await PredictAsync(restarted, "Hermione", "Back in Black"));
-            Assert.Null(second.Status.LastStartedAt);
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
-        }
+        using var second = new RecommenderApp(directory: store.Path, settings: new() { ["Training:TrainOnStart"] = "false" });
+        var restarted = second.CreateClient();
+        Assert.NotNull(second.Models.Current);
+        Assert.Equal(HttpStatusCode.OK, (await restarted.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(1, await VersionAsync(restarted));
+        Assert.Equal(before, await PredictAsync(restarted, "Hermione", "Back in Black"));
+        Assert.Null(second.Status.LastStartedAt);
     }
 
     [Fact]
     public async Task Restart_FoldsInUsersWhoseRatingsChangedAfterTheSnapshot_AndForgetsDeletedUsers()
     {
-        var directory = Directory.CreateTempSubdirectory("recommender-restart-").FullName;
-        try
+        using var store = new StoreDirectory();
+        float trained, folded, unrated;
+        using (var first = new RecommenderApp(directory: store.Path))
         {
-            float trained, folded, unrated;
-            using (var first = new RecommenderApp(directory: directory))
-            {
-                var client = first.CreateClient();
-                await first.WaitForModelAsync();
-                trained = await PredictAsync(client, "Hermione", "Back in Black");
-                await RateAsync(client, "Hermione", ["Another One Bites the Dust", "Survivor", "The Imperial March"], 5);
-                folded = await PredictAsync(client, "Hermione", "Back in Black");
-                Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/ratings/Darth%20Vader/The%20Imperial%20March")).StatusCode);
-                unrated = await PredictAsync(client, "Darth Vader", "The Imperial March");
-                Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/users/Ripley")).StatusCode);
-            }
+            var client = first.CreateClient();
+            await first.WaitForModelAsync();
+            trained = await PredictAsync(client, "Hermione", "Back in Black");
+            await RateAsync(client, "Hermione", ["Another One Bites the Dust", "Survivor", "The Imperial March"], 5);
+            folded = await PredictAsync(client, "Hermione", "Back in Black");
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/ratings/Darth%20Vader/The%20Imperial%20March")).StatusCode);
+            unrated = await PredictAsync(client, "Darth Vader", "The Imperial March");
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/users/Ripley")).StatusCode);
+        }
 
-            using var second = new RecommenderApp(directory: directory, settings: new() { ["Training:TrainOnStart"] = "false" });
-            var restarted = second.CreateClient();
-            Assert.Equal(1, await VersionAsync(restarted));
-            var afterRestart = await PredictAsync(restarted, "Hermione", "Back in Black");
-            Assert.True(Math.Abs(afterRestart - trained) > 0.01, $"the snapshot's own prediction came back: {trained} → {afterRestart}");
-            Assert.Equal(folded, afterRestart, 1e-5f);
-            Assert.Equal(unrated, await PredictAsync(restarted, "Darth Vader", "The Imperial March"), 1e-5f);
-            Assert.NotEqual(unrated, second.Models.Current!.Model.Predict("Darth Vader", "The Imperial March").Value, 1e-3f);
-            Assert.Equal(await PredictAsync(restarted, "Spock", "Back in Black"), second.Models.Current!.Model.Predict("Spock", "Back in Black").Value);
-            await ProblemAssert.IsProblemAsync(await restarted.GetAsync("/api/users/Ripley/recommendations"), HttpStatusCode.NotFound, "Ripley");
-            Assert.Null(second.Status.LastStartedAt);
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
-        }
+        using var second = new RecommenderApp(directory: store.Path, settings: new() { ["Training:TrainOnStart"] = "false" });
+        var restarted = second.CreateClient();
+        Assert.Equal(1, await VersionAsync(restarted));
+        var afterRestart = await PredictAsync(restarted, "Hermione", "Back in Black");
+        Assert.True(Math.Abs(afterRestart - trained) > 0.01, $"the snapshot's own prediction came back: {trained} → {afterRestart}");
+        Assert.Equal(folded, afterRestart, 1e-5f);
+        Assert.Equal(unrated, await PredictAsync(restarted, "Darth Vader", "The Imperial March"), 1e-5f);
+        Assert.NotEqual(unrated, second.Models.Current!.Model.Predict("Darth Vader", "The Imperial March").Value, 1e-3f);
+        Assert.Equal(await PredictAsync(restarted, "Spock", "Back in Black"), second.Models.Current!.Model.Predict("Spock", "Back in Black").Value);
+        await ProblemAssert.IsProblemAsync(await restarted.GetAsync("/api/users/Ripley/recommendations"), HttpStatusCode.NotFound, "Ripley");
+        Assert.Null(second.Status.LastStartedAt);
     }
 
     [Fact]
