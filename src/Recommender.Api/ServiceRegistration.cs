@@ -17,20 +17,12 @@ internal static class ServiceRegistration
     /// <summary>Binds every options section and validates it at start-up, so a bad value stops the service with its name.</summary>
     public static IServiceCollection AddRecommenderOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        Bind<RatingsOptions, RatingsOptionsValidator>(services, RatingsOptions.SectionName);
-        Bind<RecommendationsOptions, RecommendationsOptionsValidator>(services, RecommendationsOptions.SectionName);
-        Bind<TrainingOptions, TrainingOptionsValidator>(services, TrainingOptions.SectionName);
-        Bind<ModelOptions, ModelOptionsValidator>(services, ModelOptions.SectionName);
-        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName, o => o.ErrorOnUnknownConfiguration = true);
+        services.AddStartupOptions<RatingsOptions, RatingsOptionsValidator>(RatingsOptions.SectionName);
+        services.AddStartupOptions<RecommendationsOptions, RecommendationsOptionsValidator>(RecommendationsOptions.SectionName);
+        services.AddStartupOptions<TrainingOptions, TrainingOptionsValidator>(TrainingOptions.SectionName);
+        services.AddStartupOptions<ModelOptions, ModelOptionsValidator>(ModelOptions.SectionName);
+        services.AddStartupOptions<DemoOptions>(DemoOptions.SectionName);
         return services;
-
-        static void Bind<TOptions, TValidator>(IServiceCollection services, string section)
-            where TOptions : class
-            where TValidator : class, IValidateOptions<TOptions>
-        {
-            services.AddOptions<TOptions>().BindConfiguration(section, o => o.ErrorOnUnknownConfiguration = true).ValidateOnStart();
-            services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
-        }
     }
 
     /// <summary>The SQLite store (a file beside the app unless ConnectionStrings:Recommender says otherwise).</summary>

@@ -1,51 +1,10 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Options;
 
 namespace Recommender.Api.Security;
-
-/// <summary>
-/// The configured API keys, kept only as SHA-256 hashes. A presented key is hashed and compared with every configured
-/// hash by <see cref="CryptographicOperations.FixedTimeEquals"/>: the comparison takes the same time whatever the key's
-/// length or how much of it matches, and it never stops at the first match.
-/// </summary>
-internal sealed class ApiKeyStore
-{
-    private readonly (string Name, ApiKeyRole Role, byte[] Hash)[] _keys;
-
-    public ApiKeyStore(IOptions<AuthOptions> options) =>
-        _keys = options.Value.Keys.Select(k => (k.Name, k.Role, Hash(k.Key))).ToArray();
-
-    /// <summary>No keys are configured: every endpoint is open (allowed in Development and Testing, or by Auth:AllowAnonymous).</summary>
-    public bool IsOpen => _keys.Length == 0;
-
-    public int Count => _keys.Length;
-
-    public IEnumerable<string> Names => _keys.Select(k => k.Name);
-
-    /// <summary>The name and role of <paramref name="presented"/>, or null when it is not a configured key.</summary>
-    public (string Name, ApiKeyRole Role)? Find(string presented)
-    {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
-        (string, ApiKeyRole)? match = null;
-        foreach (var key in _keys)
-        {
-            if (CryptographicOperations.FixedTimeEquals(hash, key.Hash) && match is null)
-            {
-                match = (key.Name, key.Role);
-            }
-        }
-
-        return match;
-    }
-
-    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
-}
 
 /// <summary>
 /// Authenticates the <c>X-API-Key</c> header. A known key becomes a principal named after the key, with its role and the

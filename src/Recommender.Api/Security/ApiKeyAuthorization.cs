@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using Recommender.Api.Options;
 
 namespace Recommender.Api.Security;
@@ -19,7 +18,7 @@ internal sealed record ApiKeyRequirement(ApiKeyRole? Role, bool ReadsFollowOptio
     private static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
 }
 
-internal sealed class ApiKeyRequirementHandler(ApiKeyStore keys, IOptions<AuthOptions> options) : AuthorizationHandler<ApiKeyRequirement>
+internal sealed class ApiKeyRequirementHandler(ApiKeyStore keys) : AuthorizationHandler<ApiKeyRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ApiKeyRequirement requirement)
     {
@@ -29,7 +28,7 @@ internal sealed class ApiKeyRequirementHandler(ApiKeyStore keys, IOptions<AuthOp
         var sentKey = http?.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) == true;
         if (keys.IsOpen
             || context.User.IsInRole(ApiKeyRoles.Name(role))
-            || role == ApiKeyRole.Read && !(requirement.ReadsFollowOptions && options.Value.RequireKeyForReads) && (authenticated || !sentKey))
+            || role == ApiKeyRole.Read && !(requirement.ReadsFollowOptions && keys.RequireKeyForReads) && (authenticated || !sentKey))
         {
             context.Succeed(requirement);
         }

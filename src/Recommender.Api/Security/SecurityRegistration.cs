@@ -13,10 +13,10 @@ internal static class SecurityRegistration
 
     public static IServiceCollection AddRecommenderSecurity(this IServiceCollection services)
     {
-        Bind<AuthOptions, AuthOptionsValidator>(services, AuthOptions.SectionName);
-        Bind<LimitsOptions, LimitsOptionsValidator>(services, LimitsOptions.SectionName);
-        Bind<RateLimitOptions, RateLimitOptionsValidator>(services, RateLimitOptions.SectionName);
-        Bind<CrossOriginOptions, CrossOriginOptionsValidator>(services, CrossOriginOptions.SectionName);
+        services.AddStartupOptions<AuthOptions, AuthOptionsValidator>(AuthOptions.SectionName);
+        services.AddStartupOptions<LimitsOptions, LimitsOptionsValidator>(LimitsOptions.SectionName);
+        services.AddStartupOptions<RateLimitOptions, RateLimitOptionsValidator>(RateLimitOptions.SectionName);
+        services.AddStartupOptions<CrossOriginOptions, CrossOriginOptionsValidator>(CrossOriginOptions.SectionName);
 
         services.AddSingleton<ApiKeyStore>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -54,14 +54,6 @@ internal static class SecurityRegistration
         services.AddRecommenderRequestLimits();
         services.AddInputProblems();
         return services;
-
-        static void Bind<TOptions, TValidator>(IServiceCollection services, string section)
-            where TOptions : class
-            where TValidator : class, IValidateOptions<TOptions>
-        {
-            services.AddOptions<TOptions>().BindConfiguration(section, o => o.ErrorOnUnknownConfiguration = true).ValidateOnStart();
-            services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
-        }
     }
 
     /// <summary>CORS, then who is calling (API key), then how often (rate limit), then whether they may (roles), then body size and time limits.</summary>
