@@ -88,6 +88,11 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
         return await GetDataVersionAsync(cancellationToken);
     }
 
+    /// <summary>Records, inside the caller's transaction, that the write that bumped to <paramref name="dataVersion"/> deleted a user.</summary>
+    public Task MarkUserDeletedAsync(long dataVersion, CancellationToken cancellationToken) =>
+        StoreState.Where(s => s.Id == Entities.StoreState.SingletonId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.UserDeletedVersion, dataVersion), cancellationToken);
+
     /// <summary>Stamps <paramref name="userId"/>'s ratings as changed by the write that bumped to <paramref name="dataVersion"/>.</summary>
     public Task<int> StampUserRatingsAsync(string userId, long dataVersion, CancellationToken cancellationToken) =>
         Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.RatingsVersion, dataVersion), cancellationToken);

@@ -96,7 +96,7 @@ public static class UserEndpoints
             return Validation.UnknownUser(userId);
         }
 
-        await db.BumpDataVersionAsync(cancellationToken);
+        await db.MarkUserDeletedAsync(await db.BumpDataVersionAsync(cancellationToken), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         freshUsers.MarkChanged([userId]);
         trigger.RatingsChanged();

@@ -15,7 +15,8 @@ namespace Recommender.Api.Training;
 /// marked user is folded in on their next query (from their ratings in the store) and cached for that model version.
 /// A model that was trained earlier — a snapshot served after a restart, an older version activated — is published
 /// through <see cref="RebaseAsync"/>, which marks afresh every user whose ratings changed since that model's data
-/// version (<see cref="Data.Entities.User.RatingsVersion"/>) and every user of the model the store no longer has.
+/// version (<see cref="Data.Entities.User.RatingsVersion"/>) and, when users were deleted since then, every user of the
+/// model the store no longer has.
 /// </remarks>
 public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory)
 {
@@ -68,7 +69,8 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
         var changed = await db.Users.AsNoTracking().Where(u => u.RatingsVersion > serving.DataVersion)
             .Select(u => u.Id).ToListAsync(cancellationToken);
         var gone = new List<string>();
-        if (serving.Model.Users.Count > 0)
+        var userDeletedVersion = await db.StoreState.AsNoTracking().Select(s => s.UserDeletedVersion).SingleAsync(cancellationToken);
+        if (userDeletedVersion > serving.DataVersion)
         {
             var present = new HashSet<string>(
                 await db.Users.AsNoTracking().Select(u => u.Id).ToListAsync(cancellationToken), StringComparer.Ordinal);

@@ -11,4 +11,10 @@ public sealed class StoreState
     public int Id { get; set; } = SingletonId;
 
     public long DataVersion { get; set; }
+
+    /// <summary>
+    /// The data version of the last user deletion: a model trained on a later data version serves no deleted user, so
+    /// only an older one needs its users checked against the store.
+    /// </summary>
+    public long UserDeletedVersion { get; set; }
 }

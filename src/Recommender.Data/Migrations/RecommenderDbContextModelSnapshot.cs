@@ -116,6 +116,9 @@ namespace Recommender.Data.Migrations
                     b.Property<long>("DataVersion")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("UserDeletedVersion")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.ToTable("store_state", (string)null);
@@ -124,7 +127,8 @@ namespace Recommender.Data.Migrations
                         new
                         {
                             Id = 1,
-                            DataVersion = 0L
+                            DataVersion = 0L,
+                            UserDeletedVersion = 0L
                         });
                 });
 

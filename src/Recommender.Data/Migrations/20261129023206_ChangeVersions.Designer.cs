@@ -10,8 +10,8 @@ using Recommender.Data;
 namespace Recommender.Data.Migrations
 {
     [DbContext(typeof(RecommenderDbContext))]
-    [Migration("20261129020712_UserRatingsVersion")]
-    partial class UserRatingsVersion
+    [Migration("20261129023206_ChangeVersions")]
+    partial class ChangeVersions
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -119,6 +119,9 @@ namespace Recommender.Data.Migrations
                     b.Property<long>("DataVersion")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("UserDeletedVersion")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.ToTable("store_state", (string)null);
@@ -127,7 +130,8 @@ namespace Recommender.Data.Migrations
                         new
                         {
                             Id = 1,
-                            DataVersion = 0L
+                            DataVersion = 0L,
+                            UserDeletedVersion = 0L
                         });
                 });
 

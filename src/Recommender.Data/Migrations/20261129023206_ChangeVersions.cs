@@ -5,7 +5,7 @@
 namespace Recommender.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class UserRatingsVersion : Migration
+    public partial class ChangeVersions : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -16,6 +16,20 @@ namespace Recommender.Data.Migrations
                 type: "INTEGER",
                 nullable: false,
                 defaultValue: 0L);
+
+            migrationBuilder.AddColumn<long>(
+                name: "UserDeletedVersion",
+                table: "store_state",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0L);
+
+            migrationBuilder.UpdateData(
+                table: "store_state",
+                keyColumn: "Id",
+                keyValue: 1,
+                column: "UserDeletedVersion",
+                value: 0L);
 
             migrationBuilder.CreateIndex(
                 name: "IX_users_RatingsVersion",
@@ -33,6 +47,10 @@ namespace Recommender.Data.Migrations
             migrationBuilder.DropColumn(
                 name: "RatingsVersion",
                 table: "users");
+
+            migrationBuilder.DropColumn(
+                name: "UserDeletedVersion",
+                table: "store_state");
         }
     }
 }
