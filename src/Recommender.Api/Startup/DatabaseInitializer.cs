@@ -74,12 +74,15 @@ public sealed class DatabaseInitializer(
             .ToListAsync(cancellationToken);
         foreach (var candidate in candidates.OrderByDescending(v => v.State == ModelState.Active).ThenByDescending(v => v.Version))
         {
+            // What changed since the snapshot's data is read while the snapshot is still loading.
+            var changes = freshUsers.ReadChangesSinceAsync(candidate.DataVersion, cancellationToken);
             var preloaded = preload is null ? default : await preload;
             var model = preloaded.Version == candidate.Version ? preloaded.Model : snapshots.TryLoad(candidate.Version);
+            var changed = await changes;
             if (model is not null)
             {
                 var serving = new ServingModel(model, candidate.DataVersion);
-                await freshUsers.RebaseAsync(serving, cancellationToken);
+                freshUsers.Rebase(model, changed);
                 store.Publish(serving);
                 serving.Recommendations.WarmInBackground(model, logger);
                 logger.LogInformation("Serving snapshot version {Version}", model.Version);

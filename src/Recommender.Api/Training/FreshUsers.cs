@@ -55,37 +55,47 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
         _folded.Clear();
     }
 
+    /// <summary>What the store changed since a data version: read by <see cref="ReadChangesSinceAsync"/>, applied by <see cref="Rebase"/>.</summary>
+    public sealed record StoreChanges(long DataVersion, long Sequence, IReadOnlyList<string> Changed, IReadOnlySet<string>? PresentUsers);
+
     /// <summary>
     /// Marks for <paramref name="serving"/>, a model trained on data version <see cref="ServingModel.DataVersion"/>:
     /// the users whose ratings changed since then and the model's users the store has deleted. Call it before
     /// publishing that model, with publications held off (<see cref="ModelStore.PublishGate"/>).
     /// </summary>
-    public async Task RebaseAsync(ServingModel serving, CancellationToken cancellationToken)
+    public async Task RebaseAsync(ServingModel serving, CancellationToken cancellationToken) =>
+        Rebase(serving.Model, await ReadChangesSinceAsync(serving.DataVersion, cancellationToken));
+
+    /// <summary>
+    /// Reads the users whose ratings changed since <paramref name="dataVersion"/>, and every user id when users were
+    /// deleted since then — the first half of <see cref="RebaseAsync"/>, which a restart runs while the snapshot loads.
+    /// </summary>
+    public async Task<StoreChanges> ReadChangesSinceAsync(long dataVersion, CancellationToken cancellationToken)
     {
         // A write that committed before this point has marked its users already, at or below this number, and the
-        // query below sees it; a later one marks them again with a higher number, which the sweep below keeps.
+        // queries below see it; a later one marks them again with a higher number, which Rebase keeps.
         var before = Sequence;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var changed = await db.Users.AsNoTracking().Where(u => u.RatingsVersion > serving.DataVersion)
-            .Select(u => u.Id).ToListAsync(cancellationToken);
-        var gone = new List<string>();
-        var userDeletedVersion = await db.StoreState.AsNoTracking().Select(s => s.UserDeletedVersion).SingleAsync(cancellationToken);
-        if (userDeletedVersion > serving.DataVersion)
-        {
-            var present = new HashSet<string>(
-                await db.Users.AsNoTracking().Select(u => u.Id).ToListAsync(cancellationToken), StringComparer.Ordinal);
-            gone.AddRange(serving.Model.Users.Ids.Where(id => !present.Contains(id)));
-        }
+        var (changed, userDeletedVersion) = await db.ChangesSinceAsync(dataVersion, cancellationToken);
+        var present = userDeletedVersion > dataVersion
+            ? new HashSet<string>(await db.Users.AsNoTracking().Select(u => u.Id).ToListAsync(cancellationToken), StringComparer.Ordinal)
+            : null;
+        return new StoreChanges(dataVersion, before, changed, present);
+    }
 
+    /// <summary>The second half of <see cref="RebaseAsync"/>: marks what <paramref name="changes"/> found for <paramref name="model"/>.</summary>
+    public void Rebase(FactorModel model, StoreChanges changes)
+    {
         foreach (var (userId, sequence) in _changed)
         {
-            if (sequence <= before)
+            if (sequence <= changes.Sequence)
             {
                 _changed.TryRemove(new KeyValuePair<string, long>(userId, sequence));
             }
         }
 
-        MarkChanged(changed.Concat(gone));
+        var gone = changes.PresentUsers is { } present ? model.Users.Ids.Where(id => !present.Contains(id)) : [];
+        MarkChanged(changes.Changed.Concat(gone));
         _folded.Clear();
     }
 
