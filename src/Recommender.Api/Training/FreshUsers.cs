@@ -56,7 +56,7 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     }
 
     /// <summary>What the store changed since a data version: read by <see cref="ReadChangesSinceAsync"/>, applied by <see cref="Rebase"/>.</summary>
-    public sealed record StoreChanges(long DataVersion, long Sequence, IReadOnlyList<string> Changed, IReadOnlySet<string>? PresentUsers);
+    public sealed record StoreChanges(long Sequence, IReadOnlyList<string> Changed, IReadOnlySet<string>? PresentUsers);
 
     /// <summary>
     /// Marks for <paramref name="serving"/>, a model trained on data version <see cref="ServingModel.DataVersion"/>:
@@ -80,7 +80,7 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
         var present = userDeletedVersion > dataVersion
             ? new HashSet<string>(await db.Users.AsNoTracking().Select(u => u.Id).ToListAsync(cancellationToken), StringComparer.Ordinal)
             : null;
-        return new StoreChanges(dataVersion, before, changed, present);
+        return new StoreChanges(before, changed, present);
     }
 
     /// <summary>The second half of <see cref="RebaseAsync"/>: marks what <paramref name="changes"/> found for <paramref name="model"/>.</summary>
