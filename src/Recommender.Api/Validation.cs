@@ -25,10 +25,19 @@ internal static class Validation
             {
                 return "must not contain control characters or invalid UTF-16.";
             }
+
+            if (IsBidiControl(c))
+            {
+                return $"must not contain bidirectional control characters (here U+{(int)c:X4}): they make an id display as another.";
+            }
         }
 
         return null;
     }
+
+    /// <summary>The marks and embeddings that reorder text when it is displayed (Unicode's Bidi_Control property).</summary>
+    private static bool IsBidiControl(char c) =>
+        c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     /// <summary>Adds the problem of <paramref name="id"/> to <paramref name="errors"/> under <paramref name="field"/>.</summary>
     public static void CheckId(Dictionary<string, string[]> errors, string field, string? id)

@@ -87,6 +87,8 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
         Rating("NUL in itemId", """{"userId":"a","itemId":"x\u0000y","rating":3}""", "control characters"),
         Rating("newline in userId", """{"userId":"a\nb","itemId":"x","rating":3}""", "control characters"),
         Rating("DEL in userId", """{"userId":"a\u007F","itemId":"x","rating":3}""", "control characters"),
+        Rating("right-to-left override in userId", """{"userId":"admin\u202Egpj.exe","itemId":"x","rating":3}""", "U+202E"),
+        Rating("isolate in itemId", """{"userId":"a","itemId":"x\u2067y","rating":3}""", "bidirectional"),
         Rating("lone surrogate escape in userId", """{"userId":"a\ud800","itemId":"x","rating":3}""", "userId"),
         new("invalid UTF-8 bytes in an id", "POST", "/api/ratings", Bytes("{\"userId\":\"a", new byte[] { 0xFF, 0xFE }, "\",\"itemId\":\"x\",\"rating\":3}"), Json, HttpStatusCode.BadRequest, "UTF-8"),
         new("overlong UTF-8 encoding of '/'", "POST", "/api/ratings", Bytes("{\"userId\":\"..", new byte[] { 0xC0, 0xAF }, "etc\",\"itemId\":\"x\",\"rating\":3}"), Json, HttpStatusCode.BadRequest, "UTF-8"),
@@ -120,6 +122,7 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
         Get("rating filter with a control character", "/api/ratings?userId=%1B[31m", HttpStatusCode.BadRequest, "userId"),
         // Ids in paths: control characters, oversize, injection- and traversal-shaped (handled literally).
         Get("control character in a user path", "/api/users/a%0Ab", HttpStatusCode.BadRequest, "userId"),
+        Get("bidirectional mark in a user path", "/api/users/a%E2%80%8Fb/recommendations", HttpStatusCode.BadRequest, "U+200F"),
         Get("129-character item path", $"/api/items/{new string('i', 129)}", HttpStatusCode.BadRequest, "at most 128"),
         Send("delete with a control character", "DELETE", "/api/ratings/Hermione/%7F", HttpStatusCode.BadRequest, "itemId"),
         Get("SQL injection as a user id", "/api/users/" + Uri.EscapeDataString("'; DROP TABLE Ratings;--"), HttpStatusCode.NotFound, "'; DROP TABLE Ratings;--"),
