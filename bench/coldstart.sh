@@ -16,7 +16,7 @@ key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 
-dotnet publish "$root/src/Recommender.Api" -c Release -o "$work/app" >/dev/null
+dotnet publish "$root/src/Recommender.Api" -c Release -p:PublishReadyToRun=true -o "$work/app" >/dev/null
 dotnet publish "$root/src/Recommender.Cli" -c Release -o "$work/cli" >/dev/null
 dotnet "$work/cli/recommender.dll" generate --output "$work/ratings.csv" --ratings "$ratings" --users "$users" --items "$items"
 

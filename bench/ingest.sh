@@ -11,7 +11,7 @@ work=$(mktemp -d)
 key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
-dotnet publish "$root/src/Recommender.Api" -c Release -o "$work/app" >/dev/null
+dotnet publish "$root/src/Recommender.Api" -c Release -p:PublishReadyToRun=true -o "$work/app" >/dev/null
 ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
   Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 \
   Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \

@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building (Release) ..."
-dotnet publish src/Recommender.Api -c Release -o "$work/api" --nologo -v quiet >/dev/null
+dotnet publish src/Recommender.Api -c Release -p:PublishReadyToRun=true -o "$work/api" --nologo -v quiet >/dev/null
 dotnet publish bench/Recommender.Soak -c Release -o "$work/soak" --nologo -v quiet >/dev/null
 
 key="soak-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
