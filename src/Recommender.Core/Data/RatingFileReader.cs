@@ -2,40 +2,13 @@ using System.Globalization;
 
 namespace Recommender.Core.Data;
 
-/// <summary>The text formats of rating files.</summary>
-public enum RatingFileFormat
-{
-    /// <summary>Detect from the first line: <c>::</c> → MovieLens .dat, a tab → MovieLens u.data, else CSV.</summary>
-    Auto = 0,
-
-    /// <summary>Comma-separated <c>user,item,rating[,timestamp]</c>, optional header, RFC 4180 quoting (MovieLens ratings.csv).</summary>
-    Csv = 1,
-
-    /// <summary>Tab-separated <c>user item rating timestamp</c> (MovieLens 100K u.data).</summary>
-    Tab = 2,
-
-    /// <summary><c>user::item::rating::timestamp</c> (MovieLens 1M/10M ratings.dat).</summary>
-    DoubleColon = 3,
-}
-
-/// <summary>One parsed rating line.</summary>
-public readonly record struct RatingRecord(string UserId, string ItemId, float Rating, long? Timestamp, long Line);
-
-/// <summary>A malformed line in a rating file; the message names the line number and the problem.</summary>
-public sealed class RatingFormatException(long line, string problem)
-    : FormatException($"Line {line}: {problem}")
-{
-    /// <summary>1-based line number.</summary>
-    public long Line { get; } = line;
-}
-
 /// <summary>
 /// Streams ratings from MovieLens <c>u.data</c> (tab), <c>ratings.dat</c> (<c>::</c>), <c>ratings.csv</c> (header) and
 /// generic <c>user,item,rating[,timestamp]</c> CSV with or without a header. A header is recognised when the first
 /// line's rating field is not a number. Blank lines are skipped; any other malformed line throws
 /// <see cref="RatingFormatException"/> with its line number.
 /// </summary>
-public static class RatingFileReader
+public static partial class RatingFileReader
 {
     /// <summary>Reads a file into a new dataset.</summary>
     public static RatingDataset ReadFile(string path, RatingFileFormat format = RatingFileFormat.Auto)
@@ -193,62 +166,6 @@ public static class RatingFileReader
         {
             throw new RatingFormatException(lineNumber, $"expected 3 or 4 fields (user, item, rating[, timestamp]) but found {count}.");
         }
-    }
-
-    /// <summary>Splits a CSV line with RFC 4180 quotes ("" inside quotes is one quote).</summary>
-    private static List<string> CsvFields(ReadOnlySpan<char> line, long lineNumber)
-    {
-        var fields = new List<string>(4);
-        var current = new System.Text.StringBuilder();
-        var quoted = false;
-        var wasQuoted = false;
-        for (var n = 0; n < line.Length; n++)
-        {
-            var c = line[n];
-            if (quoted)
-            {
-                if (c != '"')
-                {
-                    current.Append(c);
-                }
-                else if (n + 1 < line.Length && line[n + 1] == '"')
-                {
-                    current.Append('"');
-                    n++;
-                }
-                else
-                {
-                    quoted = false;
-                }
-            }
-            else if (c == '"' && current.ToString().Trim().Length == 0 && !wasQuoted)
-            {
-                quoted = wasQuoted = true;
-                current.Clear();
-            }
-            else if (c == ',')
-            {
-                fields.Add(wasQuoted ? current.ToString() : current.ToString().Trim());
-                current.Clear();
-                wasQuoted = false;
-            }
-            else if (wasQuoted && !char.IsWhiteSpace(c))
-            {
-                throw new RatingFormatException(lineNumber, "unexpected text after a closing quote.");
-            }
-            else if (!wasQuoted)
-            {
-                current.Append(c);
-            }
-        }
-
-        if (quoted)
-        {
-            throw new RatingFormatException(lineNumber, "a quoted field is not closed.");
-        }
-
-        fields.Add(wasQuoted ? current.ToString() : current.ToString().Trim());
-        return fields;
     }
 
     private static bool Fill(ReadOnlySpan<char> user, ReadOnlySpan<char> item, ReadOnlySpan<char> rating, ReadOnlySpan<char> timestamp, long lineNumber, out Fields fields)
