@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training speed: the CLI's bench verb RUNS times (default 5) at k = 100 and k = 64, 20 epochs, on two threads, and
-# the medians of its figures (each run measures the fast trainer on 2 threads and on 1, and the scalar notebook
-# trainer, side by side in one process).
+# the medians of its figures (each run measures the fast trainer on 2 threads and on 1, alternated nine times, and the
+# scalar notebook trainer, side by side in one process).
 # usage: bench/speed.sh TRAIN_FILE TEST_FILE [RUNS]
 set -euo pipefail
 train=${1:?usage: bench/speed.sh TRAIN_FILE TEST_FILE [RUNS]}
@@ -16,7 +16,7 @@ field() { sed -E "s/.*\"$1\":([0-9.eE+-]+).*/\1/"; }
 for factors in 100 64; do
   : >"$out/runs.txt"
   for _ in $(seq "$runs"); do
-    dotnet "$out/cli/recommender.dll" bench --train "$train" --test "$test" --factors "$factors" --epochs 20 --threads 2 --json 2>/dev/null | tail -1 >>"$out/runs.txt"
+    dotnet "$out/cli/recommender.dll" bench --train "$train" --test "$test" --factors "$factors" --epochs 20 --threads 2 --repeat 9 --json 2>/dev/null | tail -1 >>"$out/runs.txt"
   done
   printf 'k = %-3s  medians of %s runs: 2 threads %.1f M updates/s, 1 thread %.1f M/s, 2 vs 1 thread %.2fx, scalar %.2f M/s, rmse %.4f (1 thread %.4f), fit %.3f s, peak %.0f MB\n' \
     "$factors" "$runs" \

@@ -60,9 +60,13 @@ public sealed class CliTests : IDisposable
     public void Bench_SmokeRunPrintsBothTrainersAndTheSpeedup()
     {
         var (train, test) = Files();
-        var (code, output, _) = Run("bench", "--train", train, "--test", test, "--factors", "8", "--epochs", "2", "--json");
+        var (code, output, _) = Run("bench", "--train", train, "--test", test, "--factors", "8", "--epochs", "2", "--threads", "2", "--repeat", "3", "--json");
         Assert.Equal(0, code);
+        Assert.Contains("2 threads vs 1", output, StringComparison.Ordinal);
+        Assert.Contains("median of 3 alternated pairs", output, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(3, json.RootElement.GetProperty("repeats").GetInt32());
+        Assert.True(json.RootElement.GetProperty("threadSpeedup").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("updatesPerSecond").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("scalarUpdatesPerSecond").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("speedup").GetDouble() > 0);

@@ -8,7 +8,9 @@ namespace Recommender.Cli.Commands;
 /// <summary>
 /// <c>bench</c>: the fast trainer (on N threads and on one) and the notebook-faithful scalar trainer on the same data,
 /// in one process, with the same factors, epochs and seed, so their ratios are measured side by side. Updates per
-/// second count the epochs' update passes; fit seconds the whole run.
+/// second count the epochs' update passes; fit seconds the whole run. The fast trainer's two runs alternate
+/// <c>--repeat</c> times: its figures are the medians, and the thread speed-up the median of the pairs' ratios, so a
+/// moment of contention on a shared machine does not decide them.
 /// </summary>
 internal static class BenchCommand
 {
@@ -20,6 +22,7 @@ internal static class BenchCommand
         var epochs = options.Int("--epochs") ?? 20;
         var threads = options.Int("--threads") ?? Environment.ProcessorCount;
         var seed = options.Int("--seed") ?? 42;
+        var repeats = options.Int("--repeat") ?? 5;
         var json = options.Flag("--json");
         options.EnsureAllRead();
         if (threads is < 1 or > 1024)
@@ -27,15 +30,32 @@ internal static class BenchCommand
             throw new UsageException("--threads must be between 1 and 1024.");
         }
 
+        if (repeats is < 1 or > 1000)
+        {
+            throw new UsageException("--repeat must be between 1 and 1000.");
+        }
+
         var (train, test) = EvaluateCommand.LoadPair(trainPath, testPath);
         var fast = TrainingParameters.For(Algorithm.BiasedSgd) with { Factors = factors, Epochs = epochs, Seed = seed, EarlyStoppingPatience = 0, Threads = threads };
         var scalar = TrainingParameters.For(Algorithm.Notebook) with { Factors = factors, Epochs = epochs, Seed = seed, LearningRate = 0.005f };
         error.WriteLine($"bench: {train.Count:N0} training ratings, k = {factors}, {epochs} epochs, {threads} thread(s)");
 
-        // JIT warm-up on a short run, so the measured runs time compiled code.
+        // JIT warm-up of both paths on a short run, so the measured runs time compiled code.
         Trainers.Create(fast with { Epochs = 1 }).Fit(train);
-        var fastRun = Measure(fast, train, test);
-        var singleRun = threads > 1 ? Measure(fast with { Threads = 1 }, train, test) : fastRun;
+        Trainers.Create(fast with { Epochs = 1, Threads = 1 }).Fit(train);
+        var (fastRuns, singleRuns, threadRatios) = (new List<Measurement>(), new List<Measurement>(), new List<double>());
+        for (var n = 0; n < repeats; n++)
+        {
+            var multi = Measure(fast, train, test);
+            var single = threads > 1 ? Measure(fast with { Threads = 1 }, train, test) : multi;
+            fastRuns.Add(multi);
+            singleRuns.Add(single);
+            threadRatios.Add(multi.UpdatesPerSecond / single.UpdatesPerSecond);
+        }
+
+        var fastRun = Median(fastRuns);
+        var singleRun = Median(singleRuns);
+        var threadSpeedup = threadRatios.Order().ElementAt(repeats / 2);
         var scalarRun = Measure(scalar, train, test);
         var speedup = fastRun.UpdatesPerSecond / scalarRun.UpdatesPerSecond;
         var rows = new List<(string, Measurement)> { ($"fast, {threads} thread(s)", fastRun) };
@@ -53,7 +73,7 @@ internal static class BenchCommand
         output.WriteLine($"speed-up vs scalar   {Output.F(speedup, "F2")}x");
         if (threads > 1)
         {
-            output.WriteLine($"{threads} threads vs 1    {Output.F(fastRun.UpdatesPerSecond / singleRun.UpdatesPerSecond, "F2")}x");
+            output.WriteLine($"{threads} threads vs 1    {Output.F(threadSpeedup, "F2")}x (median of {repeats} alternated pairs)");
         }
         if (json)
         {
@@ -71,7 +91,8 @@ internal static class BenchCommand
                 speedup,
                 singleThreadUpdatesPerSecond = singleRun.UpdatesPerSecond,
                 singleThreadRmse = singleRun.Rmse,
-                threadSpeedup = fastRun.UpdatesPerSecond / singleRun.UpdatesPerSecond,
+                threadSpeedup,
+                repeats,
             }));
         }
 
@@ -79,6 +100,9 @@ internal static class BenchCommand
     }
 
     private sealed record Measurement(double UpdatesPerSecond, double Rmse, double FitSeconds, double PeakWorkingSetMb);
+
+    /// <summary>The run with the median updates per second (the upper one of an even count).</summary>
+    private static Measurement Median(List<Measurement> runs) => runs.OrderBy(r => r.UpdatesPerSecond).ElementAt(runs.Count / 2);
 
     private static Measurement Measure(TrainingParameters parameters, Core.Data.RatingDataset train, Core.Data.RatingDataset test)
     {
