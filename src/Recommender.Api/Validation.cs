@@ -95,4 +95,16 @@ internal static class Validation
 
         return true;
     }
+
+    /// <summary>Stored JSON metadata (written only after validation) as a JSON value, or null.</summary>
+    public static System.Text.Json.JsonElement? ParseMetadata(string? metadata)
+    {
+        if (metadata is null)
+        {
+            return null;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(metadata);
+        return document.RootElement.Clone();
+    }
 }

@@ -68,17 +68,7 @@ public static class ItemEndpoints
             return Validation.UnknownItem(itemId);
         }
 
-        var model = store.Current?.Model;
-        var index = model?.Items.IndexOf(itemId) ?? -1;
-        return TypedResults.Ok(new ItemResponse
-        {
-            ItemId = item.Id,
-            DisplayName = item.DisplayName,
-            Metadata = UserEndpoints.ParseMetadata(item.Metadata),
-            RatingCount = item.Count,
-            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(item.CreatedAt),
-            InModel = index >= 0 && model!.IsItemTrained(index),
-        });
+        return TypedResults.Ok(Response(item.Id, item.DisplayName, item.Metadata, item.CreatedAt, item.Count, store));
     }
 
     public static async Task<Results<Created<ItemResponse>, Ok<ItemResponse>, ValidationProblem>> PutItem(
@@ -121,17 +111,22 @@ public static class ItemEndpoints
         item.Metadata = metadata;
         await db.SaveChangesAsync(cancellationToken);
         var count = created ? 0 : await db.Ratings.CountAsync(r => r.ItemId == itemId, cancellationToken);
+        var response = Response(item.Id, item.DisplayName, item.Metadata, item.CreatedAt, count, store);
+        return created ? TypedResults.Created($"/api/items/{Uri.EscapeDataString(itemId)}", response) : TypedResults.Ok(response);
+    }
+
+    private static ItemResponse Response(string itemId, string? name, string? metadata, long createdAt, int ratingCount, ModelStore store)
+    {
         var model = store.Current?.Model;
         var index = model?.Items.IndexOf(itemId) ?? -1;
-        var response = new ItemResponse
+        return new ItemResponse
         {
-            ItemId = item.Id,
-            DisplayName = item.DisplayName,
-            Metadata = UserEndpoints.ParseMetadata(item.Metadata),
-            RatingCount = count,
-            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(item.CreatedAt),
+            ItemId = itemId,
+            DisplayName = name,
+            Metadata = Validation.ParseMetadata(metadata),
+            RatingCount = ratingCount,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(createdAt),
             InModel = index >= 0 && model!.IsItemTrained(index),
         };
-        return created ? TypedResults.Created($"/api/items/{Uri.EscapeDataString(itemId)}", response) : TypedResults.Ok(response);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -70,7 +69,7 @@ public static class UserEndpoints
         {
             UserId = user.Id,
             DisplayName = user.DisplayName,
-            Metadata = ParseMetadata(user.Metadata),
+            Metadata = Validation.ParseMetadata(user.Metadata),
             RatingCount = user.Count,
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(user.CreatedAt),
             InModel = model?.Users.Contains(userId) == true,
@@ -101,16 +100,5 @@ public static class UserEndpoints
         freshUsers.MarkChanged([userId]);
         trigger.RatingsChanged();
         return TypedResults.NoContent();
-    }
-
-    internal static JsonElement? ParseMetadata(string? metadata)
-    {
-        if (metadata is null)
-        {
-            return null;
-        }
-
-        using var document = JsonDocument.Parse(metadata);
-        return document.RootElement.Clone();
     }
 }
