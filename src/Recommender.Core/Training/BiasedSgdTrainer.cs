@@ -16,9 +16,11 @@ namespace Recommender.Core.Training;
 /// b_u ← b_u + α_t(e − λ_b b_u); b_i ← b_i + α_t(e − λ_b b_i);
 /// p_u ← p_u + α_t(e q_i − λ p_u) and q_i ← q_i + α_t(e p_u − λ q_i) simultaneously.</para>
 /// <para><b>Order and parallelism</b>: the ratings are regrouped into a seeded <see cref="BlockGrid"/>; each epoch visits
-/// the grid's strata in a fresh seeded order, and the blocks of a stratum — which share no user and no item — run
-/// on up to <see cref="TrainingParameters.Threads"/> threads (Zhuang et al. 2013; Gemulla et al. 2011). The model
-/// depends on the seed only, never on the thread count.</para>
+/// the grid's strata in a fresh seeded order (Gemulla et al. 2011), which fixes the order of the blocks in every user
+/// band and every item band, and <see cref="DataflowSchedule"/> runs each block on any of up to
+/// <see cref="TrainingParameters.Threads"/> threads as soon as the blocks before it in its two bands are done
+/// (FPSGD's block grid, Zhuang et al. 2013, without its timing-dependent order). The model depends on the seed and the
+/// grid size only: the same for any thread count up to four (<see cref="BlockGrid.SizeFor"/>).</para>
 /// <para><b>Initialisation</b>: factors ~ N(0, σ²) with σ = <see cref="TrainingParameters.InitStandardDeviation"/>; biases 0.</para>
 /// <para><b>Defaults</b>: see <see cref="TrainingParameters.For"/>.</para>
 /// </remarks>
@@ -39,7 +41,7 @@ internal sealed class BiasedSgdTrainer(TrainingParameters parameters) : FactorTr
         var threads = Parameters.EffectiveThreads;
         var grid = BlockGrid.Build(train, BlockGrid.SizeFor(threads), random);
         var work = Relabel(weights, grid);
-        var schedule = new StratumSchedule(grid, threads);
+        var schedule = new DataflowSchedule(grid, threads);
         return new EpochRunner(
             learningRate =>
             {

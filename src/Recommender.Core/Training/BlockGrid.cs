@@ -13,7 +13,7 @@ namespace Recommender.Core.Training;
 /// <remarks>
 /// Stratum s is the set of blocks (b, (b + s) mod G) for b = 0 … G−1: no two share a user band or an item band,
 /// so they can be trained concurrently without locks, and the result does not depend on which thread runs which
-/// block — the same seed gives the same model for any number of threads.
+/// block — the same seed and grid size give the same model for any number of threads.
 /// </remarks>
 internal sealed class BlockGrid
 {
@@ -48,7 +48,10 @@ internal sealed class BlockGrid
 
     public float[] Values { get; }
 
-    /// <summary>The grid size for a thread count: at least 8 bands, and at least two blocks per thread in each stratum.</summary>
+    /// <summary>
+    /// The grid size for a thread count: 8 bands up to four threads, so one to four threads train the same model; from
+    /// five on, two bands per thread, so every thread finds a block whose bands are free.
+    /// </summary>
     public static int SizeFor(int threads) => Math.Max(8, 2 * threads);
 
     public static BlockGrid Build(RatingDataset data, int size, Random random)

@@ -47,8 +47,9 @@ public sealed record TrainingParameters
     public int EarlyStoppingPatience { get; init; } = 3;
 
     /// <summary>
-    /// Threads for training; 0 means one per processor. The result does not depend on it: the parallel trainers
-    /// partition the work so that any thread count gives the same model for the same seed.
+    /// Threads for training; 0 means one per processor. The parallel trainers partition the work so that the result does
+    /// not depend on timing: ALS gives the same model for any thread count, SGD for any count up to four (its block grid
+    /// has eight bands a side up to four threads, and two bands per thread beyond).
     /// </summary>
     public int Threads { get; init; }
 

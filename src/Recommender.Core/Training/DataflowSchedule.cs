@@ -1,0 +1,200 @@
+using System.Runtime.CompilerServices;
+
+namespace Recommender.Core.Training;
+
+/// <summary>
+/// Runs SGD epochs over a <see cref="BlockGrid"/> in DSGD's strata order without a barrier between strata. Each epoch
+/// visits the strata in a seeded order; that order fixes, for every user band and every item band, the order of the
+/// blocks that touch it. A block may run as soon as the block before it in its user band and the block before it in its
+/// item band are done, on whichever thread is free. Every band therefore sees the same updates in the same order
+/// whatever the timing and the thread count — the model is the same bit for bit — yet a thread that is paused (by the
+/// operating system, or by the hypervisor on a shared machine) holds up only the blocks that need its block, where a
+/// barrier between strata would hold up every thread at the end of the stratum.
+/// </summary>
+internal sealed class DataflowSchedule : IDisposable
+{
+    private const int Finished = -1;
+    private const int NoneReady = -2;
+
+    private readonly BlockGrid _grid;
+    private readonly int _threads;
+    private readonly object _gate = new();
+    private readonly int[] _strata;
+    private readonly int[][] _rowsBySize;
+    private readonly int[] _pending;
+    private readonly bool[] _taken;
+    private readonly int[] _done;
+    private readonly double[] _errors;
+    private readonly double[] _partials;
+    private readonly EpochBarrier _barrier;
+    private readonly WorkerThreads _workers;
+    private int _firstOpen;
+    private int _untaken;
+    private Func<int, int, double>? _runBlock;
+    private Func<int, int, double>? _afterEpoch;
+
+    public DataflowSchedule(BlockGrid grid, int threads)
+    {
+        _grid = grid;
+        _threads = Math.Max(1, threads);
+        var size = grid.Size;
+        _strata = new int[size];
+        _pending = new int[size * size];
+        _taken = new bool[size * size];
+        _done = new int[size];
+        _errors = new double[size * size];
+        _partials = new double[_threads];
+        _barrier = new EpochBarrier(_threads);
+        _rowsBySize = new int[size][];
+        for (var s = 0; s < size; s++)
+        {
+            // Among ready blocks of one stratum, the biggest first: the small ones fill in at the end.
+            _rowsBySize[s] = Enumerable.Range(0, size).OrderByDescending(row => Length(Block(row, s))).ThenBy(row => row).ToArray();
+        }
+
+        _workers = new WorkerThreads(_threads - 1, Work, "sgd-dataflow");
+    }
+
+    /// <summary>
+    /// Runs every block once; <paramref name="runBlock"/> trains ratings [start, end) and returns Σ e². Then each
+    /// thread t of T runs <paramref name="afterEpoch"/>(t, T) — a share of the per-epoch bookkeeping, such as the
+    /// parameter norms of the objective. Returns (Σ e², Σ of the shares), each summed in a fixed order.
+    /// </summary>
+    public (double SquaredErrors, double AfterEpoch) RunEpoch(Random random, Func<int, int, double> runBlock, Func<int, int, double> afterEpoch)
+    {
+        var size = _grid.Size;
+        for (var s = 0; s < size; s++)
+        {
+            _strata[s] = s;
+        }
+
+        random.Shuffle(_strata);
+        Array.Clear(_done);
+        for (var position = 0; position < _pending.Length; position++)
+        {
+            // Position (p, row) is row band `row`'s block in the p-th stratum visited; all but the first stratum's
+            // wait for two blocks: the previous one in their user band and the previous one in their item band.
+            _pending[position] = position < size ? 0 : 2;
+            _taken[position] = false;
+        }
+
+        _firstOpen = 0;
+        _untaken = _pending.Length;
+        _runBlock = runBlock;
+        _afterEpoch = afterEpoch;
+        _workers.StartEpoch();
+        Work(0);
+        return (Sum(_errors), Sum(_partials));
+    }
+
+    public void Dispose() => _workers.Dispose();
+
+    /// <summary>Every thread's share of one epoch; returns when all threads have finished their share of the bookkeeping.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Work(int part)
+    {
+        var runBlock = _runBlock!;
+        var size = _grid.Size;
+        var spinner = default(SpinWait);
+        int position;
+        while ((position = Take()) != Finished)
+        {
+            if (position == NoneReady)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+
+            spinner = default;
+            var (order, row) = Math.DivRem(position, size);
+            var block = Block(row, _strata[order]);
+            _errors[block] = runBlock(_grid.Starts[block], _grid.Starts[block + 1]);
+            Complete(order, row, block % size);
+        }
+
+        _barrier.SignalAndWait();
+        _partials[part] = _afterEpoch!(part, _threads);
+        _barrier.SignalAndWait();
+    }
+
+    /// <summary>The earliest-stratum ready block not yet taken, <see cref="NoneReady"/>, or <see cref="Finished"/>.</summary>
+    private int Take()
+    {
+        var size = _grid.Size;
+        lock (_gate)
+        {
+            if (_untaken == 0)
+            {
+                return Finished;
+            }
+
+            while (_firstOpen < size && Open(_firstOpen) == 0)
+            {
+                _firstOpen++;
+            }
+
+            for (var order = _firstOpen; order < size; order++)
+            {
+                foreach (var row in _rowsBySize[_strata[order]])
+                {
+                    var position = order * size + row;
+                    if (!_taken[position] && _pending[position] == 0)
+                    {
+                        _taken[position] = true;
+                        _untaken--;
+                        return position;
+                    }
+                }
+
+                if (_done[order] == 0)
+                {
+                    break; // no block of the next stratum can be ready before one of this stratum's is done
+                }
+            }
+
+            return NoneReady;
+        }
+
+        int Open(int order)
+        {
+            var open = 0;
+            for (var row = 0; row < size; row++)
+            {
+                open += _taken[order * size + row] ? 0 : 1;
+            }
+
+            return open;
+        }
+    }
+
+    /// <summary>Counts the finished block and releases the next blocks of its user band and its item band.</summary>
+    private void Complete(int order, int row, int column)
+    {
+        var size = _grid.Size;
+        var next = order + 1;
+        lock (_gate)
+        {
+            _done[order]++;
+            if (next < size)
+            {
+                _pending[next * size + row]--;
+                _pending[next * size + (column - _strata[next] + size) % size]--;
+            }
+        }
+    }
+
+    private int Block(int row, int stratum) => row * _grid.Size + (row + stratum) % _grid.Size;
+
+    private int Length(int block) => _grid.Starts[block + 1] - _grid.Starts[block];
+
+    private static double Sum(double[] values)
+    {
+        double sum = 0;
+        foreach (var value in values)
+        {
+            sum += value;
+        }
+
+        return sum;
+    }
+}
