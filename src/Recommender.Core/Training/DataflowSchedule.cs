@@ -9,7 +9,8 @@ namespace Recommender.Core.Training;
 /// item band are done, on whichever thread is free. Every band therefore sees the same updates in the same order
 /// whatever the timing and the thread count — the model is the same bit for bit — yet a thread that is paused (by the
 /// operating system, or by the hypervisor on a shared machine) holds up only the blocks that need its block, where a
-/// barrier between strata would hold up every thread at the end of the stratum.
+/// barrier between strata would hold up every thread at the end of the stratum. Among ready blocks a thread prefers
+/// those of the bands it ran last, so a band's rows mostly stay in one core's cache.
 /// </summary>
 internal sealed class DataflowSchedule : IDisposable
 {
@@ -24,6 +25,14 @@ internal sealed class DataflowSchedule : IDisposable
     private readonly int[] _pending;
     private readonly bool[] _taken;
     private readonly int[] _done;
+
+    /// <summary>
+    /// The thread that last ran a block of each band of the larger side. A thread takes such a band's blocks first,
+    /// so the band's rows stay in its core's cache instead of moving between cores with every block; a thread with
+    /// none of its bands ready takes any ready block and the band with it.
+    /// </summary>
+    private readonly int[] _holder;
+    private readonly bool _cacheItemBands;
     private readonly double[] _errors;
     private readonly double[] _partials;
     private readonly EpochBarrier _barrier;
@@ -42,6 +51,13 @@ internal sealed class DataflowSchedule : IDisposable
         _pending = new int[size * size];
         _taken = new bool[size * size];
         _done = new int[size];
+        _holder = new int[size];
+        for (var band = 0; band < size; band++)
+        {
+            _holder[band] = band % _threads;
+        }
+
+        _cacheItemBands = grid.ItemOrder.Length >= grid.UserOrder.Length;
         _errors = new double[size * size];
         _partials = new double[_threads];
         _barrier = new EpochBarrier(_threads);
@@ -97,7 +113,7 @@ internal sealed class DataflowSchedule : IDisposable
         var size = _grid.Size;
         var spinner = default(SpinWait);
         int position;
-        while ((position = Take()) != Finished)
+        while ((position = Take(part)) != Finished)
         {
             if (position == NoneReady)
             {
@@ -117,8 +133,11 @@ internal sealed class DataflowSchedule : IDisposable
         _barrier.SignalAndWait();
     }
 
-    /// <summary>The earliest-stratum ready block not yet taken, <see cref="NoneReady"/>, or <see cref="Finished"/>.</summary>
-    private int Take()
+    /// <summary>
+    /// A ready block not yet taken, <see cref="NoneReady"/>, or <see cref="Finished"/>: the first, earliest stratum
+    /// first, whose cached band this thread holds (see <see cref="_holder"/>); else the first of any.
+    /// </summary>
+    private int Take(int part)
     {
         var size = _grid.Size;
         lock (_gate)
@@ -133,16 +152,25 @@ internal sealed class DataflowSchedule : IDisposable
                 _firstOpen++;
             }
 
+            var other = NoneReady;
             for (var order = _firstOpen; order < size; order++)
             {
                 foreach (var row in _rowsBySize[_strata[order]])
                 {
                     var position = order * size + row;
-                    if (!_taken[position] && _pending[position] == 0)
+                    if (_taken[position] || _pending[position] != 0)
                     {
-                        _taken[position] = true;
-                        _untaken--;
-                        return position;
+                        continue;
+                    }
+
+                    if (_holder[CachedBand(order, row)] == part)
+                    {
+                        return Claim(position);
+                    }
+
+                    if (other == NoneReady)
+                    {
+                        other = position;
                     }
                 }
 
@@ -152,7 +180,16 @@ internal sealed class DataflowSchedule : IDisposable
                 }
             }
 
-            return NoneReady;
+            return other == NoneReady ? NoneReady : Claim(other);
+
+            int Claim(int position)
+            {
+                var (order, row) = Math.DivRem(position, size);
+                _holder[CachedBand(order, row)] = part;
+                _taken[position] = true;
+                _untaken--;
+                return position;
+            }
         }
 
         int Open(int order)
@@ -166,6 +203,9 @@ internal sealed class DataflowSchedule : IDisposable
             return open;
         }
     }
+
+    /// <summary>The band of block (order, row) on the side whose rows take more memory: the item band if items outnumber users.</summary>
+    private int CachedBand(int order, int row) => _cacheItemBands ? (row + _strata[order]) % _grid.Size : row;
 
     /// <summary>Counts the finished block and releases the next blocks of its user band and its item band.</summary>
     private void Complete(int order, int row, int column)
