@@ -67,6 +67,8 @@ public sealed class CliTests : IDisposable
         using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
         Assert.Equal(3, json.RootElement.GetProperty("repeats").GetInt32());
         Assert.True(json.RootElement.GetProperty("threadSpeedup").GetDouble() > 0);
+        Assert.Contains("2 separate runs vs 1", output, StringComparison.Ordinal);
+        Assert.True(json.RootElement.GetProperty("hostSpeedup").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("updatesPerSecond").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("scalarUpdatesPerSecond").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("speedup").GetDouble() > 0);

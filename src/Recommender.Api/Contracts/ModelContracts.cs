@@ -24,7 +24,10 @@ public sealed record ModelResponse
     /// <summary>Metrics on the seeded holdout.</summary>
     public MetricsResponse? Metrics { get; init; }
 
-    /// <summary>Users served by fold-in because their ratings changed after training.</summary>
+    /// <summary>
+    /// Users whose ratings changed since the serving model's data: each is folded in on their next query, or answered
+    /// 404 when the store no longer has them (deleted since).
+    /// </summary>
     /// <example>0</example>
     public required int FoldedInUsers { get; init; }
 

@@ -29,7 +29,7 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     /// <summary>The latest change sequence number; a training run reads it before loading ratings.</summary>
     public long Sequence => Interlocked.Read(ref _sequence);
 
-    /// <summary>Number of users currently served by fold-in.</summary>
+    /// <summary>Number of users marked as changed since the serving model's data (deleted users among them).</summary>
     public int Count => _changed.Count;
 
     /// <summary>Records that these users' ratings changed (call after the change is committed).</summary>

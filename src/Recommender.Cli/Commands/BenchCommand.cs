@@ -10,7 +10,8 @@ namespace Recommender.Cli.Commands;
 /// in one process, with the same factors, epochs and seed, so their ratios are measured side by side. Updates per
 /// second count the epochs' update passes; fit seconds the whole run. The fast trainer's two runs alternate
 /// <c>--repeat</c> times: its figures are the medians, and the thread speed-up the median of the pairs' ratios, so a
-/// moment of contention on a shared machine does not decide them.
+/// moment of contention on a shared machine does not decide them. Each pair is followed by N separate single-thread
+/// runs at once, whose speed-up over one run shows what the machine offered N threads at the time.
 /// </summary>
 internal static class BenchCommand
 {
@@ -43,7 +44,7 @@ internal static class BenchCommand
         // JIT warm-up of both paths on a short run, so the measured runs time compiled code.
         Trainers.Create(fast with { Epochs = 1 }).Fit(train);
         Trainers.Create(fast with { Epochs = 1, Threads = 1 }).Fit(train);
-        var (fastRuns, singleRuns, threadRatios) = (new List<Measurement>(), new List<Measurement>(), new List<double>());
+        var (fastRuns, singleRuns, threadRatios, hostRatios) = (new List<Measurement>(), new List<Measurement>(), new List<double>(), new List<double>());
         for (var n = 0; n < repeats; n++)
         {
             var multi = Measure(fast, train, test);
@@ -51,11 +52,16 @@ internal static class BenchCommand
             fastRuns.Add(multi);
             singleRuns.Add(single);
             threadRatios.Add(multi.UpdatesPerSecond / single.UpdatesPerSecond);
+            if (threads > 1)
+            {
+                hostRatios.Add(Independent(fast with { Threads = 1 }, threads, train) / single.UpdatesPerSecond);
+            }
         }
 
         var fastRun = Median(fastRuns);
         var singleRun = Median(singleRuns);
         var threadSpeedup = threadRatios.Order().ElementAt(repeats / 2);
+        double? hostSpeedup = threads > 1 ? hostRatios.Order().ElementAt(repeats / 2) : null;
         var scalarRun = Measure(scalar, train, test);
         var speedup = fastRun.UpdatesPerSecond / scalarRun.UpdatesPerSecond;
         var rows = new List<(string, Measurement)> { ($"fast, {threads} thread(s)", fastRun) };
@@ -74,6 +80,7 @@ internal static class BenchCommand
         if (threads > 1)
         {
             output.WriteLine($"{threads} threads vs 1    {Output.F(threadSpeedup, "F2")}x (median of {repeats} alternated pairs)");
+            output.WriteLine($"{threads} separate runs vs 1  {Output.F(hostSpeedup!.Value, "F2")}x ({threads} 1-thread runs at once after each pair: what the machine gave {threads} threads)");
         }
         if (json)
         {
@@ -92,11 +99,37 @@ internal static class BenchCommand
                 singleThreadUpdatesPerSecond = singleRun.UpdatesPerSecond,
                 singleThreadRmse = singleRun.Rmse,
                 threadSpeedup,
+                hostSpeedup,
                 repeats,
             }));
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Σ updates/s of <paramref name="count"/> single-thread runs trained at once, each on its own thread and model:
+    /// work that shares nothing, so its speed-up over one run is what the machine offers that many threads right now —
+    /// the ceiling for the parallel trainer's, on a shared machine often well under <paramref name="count"/>.
+    /// </summary>
+    private static double Independent(TrainingParameters single, int count, Core.Data.RatingDataset train)
+    {
+        GC.Collect();
+        var rates = new double[count];
+        var runs = Enumerable.Range(0, count)
+            .Select(n => new Thread(() => rates[n] = Trainers.Create(single).Fit(train).UpdatesPerSecond) { Name = "bench-independent" })
+            .ToArray();
+        foreach (var run in runs)
+        {
+            run.Start();
+        }
+
+        foreach (var run in runs)
+        {
+            run.Join();
+        }
+
+        return rates.Sum();
     }
 
     private sealed record Measurement(double UpdatesPerSecond, double Rmse, double FitSeconds, double PeakWorkingSetMb);
