@@ -110,7 +110,7 @@ internal static class BenchCommand
     /// <summary>
     /// Σ updates/s of <paramref name="count"/> single-thread runs trained at once, each on its own thread and model:
     /// work that shares nothing, so its speed-up over one run is what the machine offers that many threads right now —
-    /// the ceiling for the parallel trainer's, on a shared machine often well under <paramref name="count"/>.
+    /// about the best the parallel trainer can show, and on a shared machine often well under <paramref name="count"/>.
     /// </summary>
     private static double Independent(TrainingParameters single, int count, Core.Data.RatingDataset train)
     {
