@@ -7,9 +7,9 @@ namespace Recommender.Core.Training;
 /// visits the strata in a seeded order; that order fixes, for every user band and every item band, the order of the
 /// blocks that touch it. A block may run as soon as the block before it in its user band and the block before it in its
 /// item band are done, on whichever thread is free. Every band therefore sees the same updates in the same order
-/// whatever the timing and the thread count — on one grid the model is the same bit for bit — yet a thread that is paused (by the
-/// operating system, or by the hypervisor on a shared machine) holds up only the blocks that need its block, where a
-/// barrier between strata would hold up every thread at the end of the stratum. Among ready blocks a thread prefers
+/// whatever the timing and the thread count — on one grid the model is the same bit for bit — yet a thread that is
+/// paused (by the operating system, or by the hypervisor on a shared machine) holds up only the blocks that need its
+/// block, where a barrier between strata would hold up every thread at the end of the stratum. Among ready blocks a thread prefers
 /// those of the bands it ran last, so a band's rows mostly stay in one core's cache.
 /// </summary>
 internal sealed class DataflowSchedule : IDisposable
