@@ -9,7 +9,8 @@ public class DataflowScheduleTests
 
     /// <summary>
     /// Whatever the timing, every block runs once per epoch, and the blocks of each user band and of each item band run
-    /// one after another in one and the same stratum order — the property that makes the model independent of timing.
+    /// one after another in one and the same stratum order — the property that makes the model independent of timing;
+    /// each band's end-of-epoch bookkeeping runs once, after the band's last block.
     /// Blocks take seeded, uneven times and there are more threads than this machine may have cores, to shake the timing.
     /// </summary>
     [Theory]
@@ -34,8 +35,8 @@ public class DataflowScheduleTests
         {
             long clock = 0;
             var runs = new ConcurrentBag<Run>();
-            var shares = new ConcurrentBag<(int Part, int Parts)>();
-            var (errors, after) = schedule.RunEpoch(
+            var closes = new ConcurrentBag<(int UserBand, int ItemBand, long At)>();
+            var (errors, bandTotals) = schedule.RunEpoch(
                 random,
                 (start, end) =>
                 {
@@ -45,17 +46,24 @@ public class DataflowScheduleTests
                     runs.Add(new Run(block, end, begun, Interlocked.Increment(ref clock)));
                     return block;
                 },
-                (part, parts) =>
+                (userBand, itemBand) =>
                 {
-                    shares.Add((part, parts));
-                    return 1;
+                    closes.Add((userBand, itemBand, Interlocked.Increment(ref clock)));
+                    return 1000 * userBand + itemBand;
                 });
 
+            // RunEpoch returns only when every block and every band's bookkeeping is done.
             Assert.Equal(Enumerable.Range(0, size * size), runs.Select(r => r.Block).Order());
             Assert.All(runs, r => Assert.Equal(grid.Starts[r.Block + 1], r.End));
             Assert.Equal(size * size * (size * size - 1) / 2.0, errors);
-            Assert.Equal(threads, after);
-            Assert.Equal(Enumerable.Range(0, threads).Select(t => (t, threads)), shares.Order());
+            Assert.Equal(Enumerable.Range(0, size), closes.Select(c => c.UserBand).Order());
+            Assert.Equal(Enumerable.Range(0, size), closes.Select(c => c.ItemBand).Order());
+            Assert.Equal(closes.Sum(c => 1000.0 * c.UserBand + c.ItemBand), bandTotals);
+            foreach (var (userBand, itemBand, at) in closes)
+            {
+                // A band's bookkeeping comes after its last block, and no block of the band runs after it.
+                Assert.All(runs.Where(r => r.Block / size == userBand || r.Block % size == itemBand), r => Assert.True(r.Finish < at));
+            }
 
             // Block (r, c) belongs to stratum (c − r) mod G; user band 0 gives the epoch's stratum order.
             int Stratum(int block) => ((block % size) - (block / size) + size) % size;
@@ -74,6 +82,24 @@ public class DataflowScheduleTests
                 {
                     Assert.True(inOrder[n - 1].Finish < inOrder[n].Start, $"{band}: blocks {inOrder[n - 1].Block} and {inOrder[n].Block} overlapped");
                 }
+            }
+        }
+    }
+
+    [Fact]
+    public void BlockGrid_BandsCoverEveryRowOnce_AndHoldTheirBlocksRatings()
+    {
+        var data = Synthetic.LowRank(users: 37, items: 29, rank: 2, noise: 0.1, density: 0.5, seed: 5);
+        var grid = BlockGrid.Build(data, 8, new Random(2));
+        Assert.Equal(Enumerable.Range(0, 37), Enumerable.Range(0, 8).SelectMany(b => Enumerable.Range(grid.UserBand(b).Start, grid.UserBand(b).Length)));
+        Assert.Equal(Enumerable.Range(0, 29), Enumerable.Range(0, 8).SelectMany(b => Enumerable.Range(grid.ItemBand(b).Start, grid.ItemBand(b).Length)));
+        for (var block = 0; block < 64; block++)
+        {
+            var (users, items) = (grid.UserBand(block / 8), grid.ItemBand(block % 8));
+            for (var n = grid.Starts[block]; n < grid.Starts[block + 1]; n++)
+            {
+                Assert.InRange(grid.Users[n], users.Start, users.Start + users.Length - 1);
+                Assert.InRange(grid.Items[n], items.Start, items.Start + items.Length - 1);
             }
         }
     }

@@ -36,10 +36,13 @@ public class TrainerAccuracyTests
     {
         var data = Synthetic.LowRank(users: 300, items: 200, rank: 3, noise: Noise, density: 0.2, seed: 12);
         var parameters = Wide(algorithm) with { Epochs = 5 };
-        var one = Trainers.Create(parameters with { Threads = 1 }).Fit(data).Model;
+        var oneRun = Trainers.Create(parameters with { Threads = 1 }).Fit(data);
+        var one = oneRun.Model;
         foreach (var threads in new[] { 2, 3, 4 })
         {
-            var other = Trainers.Create(parameters with { Threads = threads }).Fit(data).Model;
+            var otherRun = Trainers.Create(parameters with { Threads = threads }).Fit(data);
+            Assert.Equal(oneRun.History.Select(e => e.Objective), otherRun.History.Select(e => e.Objective));
+            var other = otherRun.Model;
             for (var u = 0; u < data.Users.Count; u += 7)
             {
                 for (var i = 0; i < data.Items.Count; i += 5)

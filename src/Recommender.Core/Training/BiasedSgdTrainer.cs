@@ -49,27 +49,19 @@ internal sealed class BiasedSgdTrainer(TrainingParameters parameters) : FactorTr
                 var (sse, penalty) = schedule.RunEpoch(
                     random,
                     (start, end) => step.Run(grid.Users, grid.Items, grid.Values, start, end),
-                    (part, parts) => Penalty(work, part, parts));
+                    (userBand, itemBand) => Penalty(work, grid.UserBand(userBand), grid.ItemBand(itemBand)));
                 return (sse + penalty, Math.Sqrt(sse / train.Count));
             },
             () => CopyBack(work, weights, grid),
             schedule.Dispose);
     }
 
-    /// <summary>Share <paramref name="part"/> of <paramref name="parts"/> of λ(‖P‖² + ‖Q‖²) + λ_b(‖b_u‖² + ‖b_i‖²).</summary>
-    private double Penalty(FactorWeights work, int part, int parts)
+    /// <summary>λ(‖P‖² + ‖Q‖²) + λ_b(‖b_u‖² + ‖b_i‖²) over one band of users and one band of items.</summary>
+    private double Penalty(FactorWeights work, (int Start, int Length) users, (int Start, int Length) items)
     {
-        static (int Start, int Length) Share(int count, int part, int parts)
-        {
-            var start = (int)((long)count * part / parts);
-            return (start, (int)((long)count * (part + 1) / parts) - start);
-        }
-
-        var (users, userCount) = Share(work.Users, part, parts);
-        var (items, itemCount) = Share(work.Items, part, parts);
-        var factors = SquaredNorm(work.UserFactors.AsSpan(users * work.Stride, userCount * work.Stride))
-            + SquaredNorm(work.ItemFactors.AsSpan(items * work.Stride, itemCount * work.Stride));
-        var biases = SquaredNorm(work.UserBias.AsSpan(users, userCount)) + SquaredNorm(work.ItemBias.AsSpan(items, itemCount));
+        var factors = SquaredNorm(work.UserFactors.AsSpan(users.Start * work.Stride, users.Length * work.Stride))
+            + SquaredNorm(work.ItemFactors.AsSpan(items.Start * work.Stride, items.Length * work.Stride));
+        var biases = SquaredNorm(work.UserBias.AsSpan(users.Start, users.Length)) + SquaredNorm(work.ItemBias.AsSpan(items.Start, items.Length));
         return Parameters.Regularization * factors + Parameters.BiasRegularization * biases;
     }
 

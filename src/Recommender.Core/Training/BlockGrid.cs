@@ -91,8 +91,22 @@ internal sealed class BlockGrid
         int Block(int user, int item) => Band(user, userOrder.Length, size) * size + Band(item, itemOrder.Length, size);
     }
 
+    /// <summary>The relabelled users of user band <paramref name="band"/>: [Start, Start + Length).</summary>
+    public (int Start, int Length) UserBand(int band) => Range(band, UserOrder.Length, Size);
+
+    /// <summary>The relabelled items of item band <paramref name="band"/>: [Start, Start + Length).</summary>
+    public (int Start, int Length) ItemBand(int band) => Range(band, ItemOrder.Length, Size);
+
     /// <summary>The band of relabelled row <paramref name="label"/> of <paramref name="count"/>: near-equal contiguous ranges.</summary>
     private static int Band(int label, int count, int size) => (int)((long)label * size / count);
+
+    /// <summary>The labels whose <see cref="Band"/> is <paramref name="band"/>: from the first label at or past band · count / size.</summary>
+    private static (int Start, int Length) Range(int band, int count, int size)
+    {
+        static int First(int band, int count, int size) => (int)(((long)band * count + size - 1) / size);
+        var start = First(band, count, size);
+        return (start, First(band + 1, count, size) - start);
+    }
 
     private static int[] Inverse(int[] order)
     {

@@ -9,9 +9,13 @@ namespace Recommender.Core.Training;
 /// item band are done, on whichever thread is free. Every band therefore sees the same updates in the same order
 /// whatever the timing and the thread count — on one grid the model is the same bit for bit — yet a thread that is
 /// paused (by the operating system, or by the hypervisor on a shared machine) holds up only the blocks that need its
-/// block, where a barrier between strata would hold up every thread at the end of the stratum. Among ready blocks a thread prefers
-/// those of the bands it ran last, so a band's rows mostly stay in one core's cache.
+/// block, where a barrier between strata would hold up every thread at the end of the stratum.
 /// </summary>
+/// <remarks>
+/// Among ready blocks a thread prefers those of the bands it ran last, so a band's rows mostly stay in one core's
+/// cache. Threads do not wait for each other at the end of an epoch either: the caller's thread returns once every
+/// block is done, and a worker that comes late to an epoch simply finds nothing left to take.
+/// </remarks>
 internal sealed class DataflowSchedule : IDisposable
 {
     private const int Finished = -1;
@@ -34,13 +38,13 @@ internal sealed class DataflowSchedule : IDisposable
     private readonly int[] _holder;
     private readonly bool _cacheItemBands;
     private readonly double[] _errors;
-    private readonly double[] _partials;
-    private readonly EpochBarrier _barrier;
+    private readonly double[] _bandTotals;
     private readonly WorkerThreads _workers;
     private int _firstOpen;
     private int _untaken;
+    private int _completed;
     private Func<int, int, double>? _runBlock;
-    private Func<int, int, double>? _afterEpoch;
+    private Func<int, int, double>? _bandsDone;
 
     public DataflowSchedule(BlockGrid grid, int threads)
     {
@@ -59,8 +63,7 @@ internal sealed class DataflowSchedule : IDisposable
 
         _cacheItemBands = grid.ItemOrder.Length >= grid.UserOrder.Length;
         _errors = new double[size * size];
-        _partials = new double[_threads];
-        _barrier = new EpochBarrier(_threads);
+        _bandTotals = new double[size * size];
         _rowsBySize = new int[size][];
         for (var s = 0; s < size; s++)
         {
@@ -68,52 +71,66 @@ internal sealed class DataflowSchedule : IDisposable
             _rowsBySize[s] = Enumerable.Range(0, size).OrderByDescending(row => Length(Block(row, s))).ThenBy(row => row).ToArray();
         }
 
-        _workers = new WorkerThreads(_threads - 1, Work, "sgd-dataflow");
+        _workers = new WorkerThreads(_threads - 1, part => Work(part), "sgd-dataflow");
     }
 
     /// <summary>
-    /// Runs every block once; <paramref name="runBlock"/> trains ratings [start, end) and returns Σ e². Then each
-    /// thread t of T runs <paramref name="afterEpoch"/>(t, T) — a share of the per-epoch bookkeeping, such as the
-    /// parameter norms of the objective. Returns (Σ e², Σ of the shares), each summed in a fixed order.
+    /// Runs every block once; <paramref name="runBlock"/>(start, end) trains ratings [start, end) and returns Σ e².
+    /// A block of the epoch's last stratum is the last of its user band and of its item band: the thread that ran it
+    /// then calls <paramref name="bandsDone"/>(user band, item band), while no block touches either band, for the
+    /// epoch's bookkeeping of those two bands (such as their parameter norms). Returns (Σ e², Σ of
+    /// <paramref name="bandsDone"/>), each summed in block order, so neither depends on the thread count.
     /// </summary>
-    public (double SquaredErrors, double AfterEpoch) RunEpoch(Random random, Func<int, int, double> runBlock, Func<int, int, double> afterEpoch)
+    public (double SquaredErrors, double BandTotals) RunEpoch(Random random, Func<int, int, double> runBlock, Func<int, int, double> bandsDone)
     {
         var size = _grid.Size;
-        for (var s = 0; s < size; s++)
+        lock (_gate)
         {
-            _strata[s] = s;
+            // Under the lock: a worker still leaving the previous epoch must see this one whole or not at all.
+            for (var s = 0; s < size; s++)
+            {
+                _strata[s] = s;
+            }
+
+            random.Shuffle(_strata);
+            Array.Clear(_done);
+            Array.Clear(_taken);
+            Array.Clear(_bandTotals);
+            for (var position = 0; position < _pending.Length; position++)
+            {
+                // Position (p, row) is row band `row`'s block in the p-th stratum visited; all but the first stratum's
+                // wait for two blocks: the previous one in their user band and the previous one in their item band.
+                _pending[position] = position < size ? 0 : 2;
+            }
+
+            _firstOpen = 0;
+            _untaken = _pending.Length;
+            _completed = 0;
+            _runBlock = runBlock;
+            _bandsDone = bandsDone;
         }
 
-        random.Shuffle(_strata);
-        Array.Clear(_done);
-        for (var position = 0; position < _pending.Length; position++)
-        {
-            // Position (p, row) is row band `row`'s block in the p-th stratum visited; all but the first stratum's
-            // wait for two blocks: the previous one in their user band and the previous one in their item band.
-            _pending[position] = position < size ? 0 : 2;
-            _taken[position] = false;
-        }
-
-        _firstOpen = 0;
-        _untaken = _pending.Length;
-        _runBlock = runBlock;
-        _afterEpoch = afterEpoch;
         _workers.StartEpoch();
         Work(0);
-        return (Sum(_errors), Sum(_partials));
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _completed) < _pending.Length)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        return (Sum(_errors), Sum(_bandTotals));
     }
 
     public void Dispose() => _workers.Dispose();
 
-    /// <summary>Every thread's share of one epoch; returns when all threads have finished their share of the bookkeeping.</summary>
+    /// <summary>Takes and runs blocks until none is left to take; returns without waiting for the others' blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Work(int part)
     {
-        var runBlock = _runBlock!;
         var size = _grid.Size;
         var spinner = default(SpinWait);
         int position;
-        while ((position = Take(part)) != Finished)
+        while ((position = Take(part, out var runBlock, out var bandsDone)) != Finished)
         {
             if (position == NoneReady)
             {
@@ -124,24 +141,29 @@ internal sealed class DataflowSchedule : IDisposable
             spinner = default;
             var (order, row) = Math.DivRem(position, size);
             var block = Block(row, _strata[order]);
+            var column = block % size;
             _errors[block] = runBlock(_grid.Starts[block], _grid.Starts[block + 1]);
-            Complete(order, row, block % size);
-        }
+            if (order == size - 1)
+            {
+                _bandTotals[block] = bandsDone(row, column);
+            }
 
-        _barrier.SignalAndWait();
-        _partials[part] = _afterEpoch!(part, _threads);
-        _barrier.SignalAndWait();
+            Complete(order, row, column);
+        }
     }
 
     /// <summary>
     /// A ready block not yet taken, <see cref="NoneReady"/>, or <see cref="Finished"/>: the first, earliest stratum
-    /// first, whose cached band this thread holds (see <see cref="_holder"/>); else the first of any.
+    /// first, whose cached band this thread holds (see <see cref="_holder"/>); else the first of any. Also hands out
+    /// the current epoch's callbacks, read under the same lock as the block.
     /// </summary>
-    private int Take(int part)
+    private int Take(int part, out Func<int, int, double> runBlock, out Func<int, int, double> bandsDone)
     {
         var size = _grid.Size;
         lock (_gate)
         {
+            runBlock = _runBlock!;
+            bandsDone = _bandsDone!;
             if (_untaken == 0)
             {
                 return Finished;
@@ -220,6 +242,8 @@ internal sealed class DataflowSchedule : IDisposable
                 _pending[next * size + row]--;
                 _pending[next * size + (column - _strata[next] + size) % size]--;
             }
+
+            _completed++;
         }
     }
 
