@@ -109,8 +109,9 @@ internal static class BenchCommand
 
     /// <summary>
     /// Σ updates/s of <paramref name="count"/> single-thread runs trained at once, each on its own thread and model:
-    /// work that shares nothing, so its speed-up over one run is what the machine offers that many threads right now —
-    /// about the best the parallel trainer can show, and on a shared machine often well under <paramref name="count"/>.
+    /// work that shares nothing, so its speed-up over one run gauges what the machine offers that many threads right now
+    /// (on a shared machine often well under <paramref name="count"/>). Not a strict ceiling for the parallel trainer:
+    /// each separate run keeps a whole model of its own in the caches.
     /// </summary>
     private static double Independent(TrainingParameters single, int count, Core.Data.RatingDataset train)
     {
