@@ -103,4 +103,34 @@ public class DataflowScheduleTests
             }
         }
     }
+
+    /// <summary>
+    /// A block that throws, on whichever thread runs it, fails the epoch on the caller's thread with its exception —
+    /// not the process, and without leaving the other threads waiting for blocks that can no longer become ready.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void RunEpoch_RethrowsABlocksException_OnTheCallersThread(int threads)
+    {
+        var data = Synthetic.LowRank(users: 400, items: 300, rank: 2, noise: 0.1, density: 0.3, seed: 4);
+        var grid = BlockGrid.Build(data, BlockGrid.SizeFor(threads), new Random(9));
+        var failing = grid.Starts[9];
+        using (var schedule = new DataflowSchedule(grid, threads))
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => schedule.RunEpoch(
+                new Random(1),
+                (start, _) =>
+                {
+                    Thread.SpinWait(2000);
+                    return start == failing ? throw new InvalidOperationException("block 9 failed") : 1;
+                },
+                (_, _) => 0));
+            Assert.Equal("block 9 failed", error.Message);
+
+            var again = Assert.Throws<InvalidOperationException>(() => schedule.RunEpoch(new Random(2), (_, _) => 1, (_, _) => 0));
+            Assert.Same(error, again.InnerException);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 
 namespace Recommender.Core.Training;
 
@@ -14,7 +15,8 @@ namespace Recommender.Core.Training;
 /// <remarks>
 /// Among ready blocks a thread prefers those of the bands it ran last, so a band's rows mostly stay in one core's
 /// cache. Threads do not wait for each other at the end of an epoch either: the caller's thread returns once every
-/// block is done, and a worker that comes late to an epoch simply finds nothing left to take.
+/// block is done, and a worker that comes late to an epoch simply finds nothing left to take. An exception in a block,
+/// on any thread, stops the handing out of blocks and is rethrown to the caller; the schedule is then spent.
 /// </remarks>
 internal sealed class DataflowSchedule : IDisposable
 {
@@ -43,6 +45,7 @@ internal sealed class DataflowSchedule : IDisposable
     private int _firstOpen;
     private int _untaken;
     private int _completed;
+    private volatile Exception? _fault;
     private Func<int, int, double>? _runBlock;
     private Func<int, int, double>? _bandsDone;
 
@@ -84,6 +87,11 @@ internal sealed class DataflowSchedule : IDisposable
     public (double SquaredErrors, double BandTotals) RunEpoch(Random random, Func<int, int, double> runBlock, Func<int, int, double> bandsDone)
     {
         var size = _grid.Size;
+        if (_fault is not null)
+        {
+            throw new InvalidOperationException("A block failed in an earlier epoch; this schedule cannot run another.", _fault);
+        }
+
         lock (_gate)
         {
             // Under the lock: a worker still leaving the previous epoch must see this one whole or not at all.
@@ -113,9 +121,14 @@ internal sealed class DataflowSchedule : IDisposable
         _workers.StartEpoch();
         Work(0);
         var spinner = default(SpinWait);
-        while (Volatile.Read(ref _completed) < _pending.Length)
+        while (Volatile.Read(ref _completed) < _pending.Length && _fault is null)
         {
             spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        if (_fault is { } fault)
+        {
+            ExceptionDispatchInfo.Throw(fault);
         }
 
         return (Sum(_errors), Sum(_bandTotals));
@@ -142,10 +155,23 @@ internal sealed class DataflowSchedule : IDisposable
             var (order, row) = Math.DivRem(position, size);
             var block = Block(row, _strata[order]);
             var column = block % size;
-            _errors[block] = runBlock(_grid.Starts[block], _grid.Starts[block + 1]);
-            if (order == size - 1)
+            try
             {
-                _bandTotals[block] = bandsDone(row, column);
+                _errors[block] = runBlock(_grid.Starts[block], _grid.Starts[block + 1]);
+                if (order == size - 1)
+                {
+                    _bandTotals[block] = bandsDone(row, column);
+                }
+            }
+            catch (Exception exception)
+            {
+                // The block's successors will never be ready: stop handing out blocks, and let the caller rethrow.
+                lock (_gate)
+                {
+                    _fault ??= exception;
+                }
+
+                return;
             }
 
             Complete(order, row, column);
@@ -164,7 +190,7 @@ internal sealed class DataflowSchedule : IDisposable
         {
             runBlock = _runBlock!;
             bandsDone = _bandsDone!;
-            if (_untaken == 0)
+            if (_untaken == 0 || _fault is not null)
             {
                 return Finished;
             }
