@@ -7,6 +7,9 @@ public class DataflowScheduleTests
 {
     private sealed record Run(int Block, int End, long Start, long Finish);
 
+    private static BlockGrid Grid(int threads) =>
+        BlockGrid.Build(Synthetic.LowRank(users: 400, items: 300, rank: 2, noise: 0.1, density: 0.3, seed: 4), BlockGrid.SizeFor(threads), new Random(9));
+
     /// <summary>
     /// Whatever the timing, every block runs once per epoch, and the blocks of each user band and of each item band run
     /// one after another in one and the same stratum order — the property that makes the model independent of timing;
@@ -19,8 +22,7 @@ public class DataflowScheduleTests
     [InlineData(4)]
     public void RunEpoch_RunsEachBlockOnce_InOneStratumOrderPerBand(int threads)
     {
-        var data = Synthetic.LowRank(users: 400, items: 300, rank: 2, noise: 0.1, density: 0.3, seed: 4);
-        var grid = BlockGrid.Build(data, BlockGrid.SizeFor(threads), new Random(9));
+        var grid = Grid(threads);
         var size = grid.Size;
         var blockAt = new Dictionary<int, int>();
         for (var block = 0; block < size * size; block++)
@@ -114,8 +116,7 @@ public class DataflowScheduleTests
     [InlineData(4)]
     public void RunEpoch_RethrowsABlocksException_OnTheCallersThread(int threads)
     {
-        var data = Synthetic.LowRank(users: 400, items: 300, rank: 2, noise: 0.1, density: 0.3, seed: 4);
-        var grid = BlockGrid.Build(data, BlockGrid.SizeFor(threads), new Random(9));
+        var grid = Grid(threads);
         var failing = grid.Starts[9];
         using (var schedule = new DataflowSchedule(grid, threads))
         {
