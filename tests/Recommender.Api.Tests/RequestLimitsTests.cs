@@ -1,8 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Recommender.Api.Contracts;
 using Recommender.Data;
 
 namespace Recommender.Api.Tests;
@@ -62,6 +66,82 @@ public sealed class RequestLimitsTests
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.GatewayTimeout, "Limits:RequestTimeout");
         Assert.True(gate.Entered.IsCompleted);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/ratings")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RequestTimeout_Answers504Problem_NotATruncated200_WhenItFiresWhileTheBodyIsBeingWritten()
+    {
+        var slow = new SlowRowConverter();
+        using var app = new RecommenderApp(
+            settings: new() { ["Limits:RequestTimeout"] = "00:00:01", ["Training:MaxRmseRegression"] = "100" },
+            services: s => s.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(slow)));
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        // 200 items with long ids: each row carries ~6 KB of numbers, so once the first row has stalled past the timeout,
+        // the JSON writer still has several flushes to make.
+        var ratings = Enumerable.Range(0, 200).Select(n => new { userId = SlowRowConverter.UserId, itemId = $"item-{n:D3}-{new string('x', 100)}", rating = 3 });
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/ratings/batch", new { ratings })).StatusCode);
+        Assert.Equal(Training.TrainingOutcome.Published, await app.RetrainAsync(client));
+
+        var response = await client.GetAsync("/api/predictions?pageSize=20");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.GatewayTimeout, "Limits:RequestTimeout");
+        Assert.True(slow.Slowed > 0);
+    }
+
+    [Fact]
+    public async Task MatrixPages_AreBoundedInCells_AndTheItemsCanBePaged()
+    {
+        using var app = new RecommenderApp(settings: new() { ["Recommendations:MaxMatrixCells"] = "24" });
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+
+        // The demo has 4 users × 12 songs: two rows of every item fit, three do not.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/predictions?pageSize=2")).StatusCode);
+        await ProblemAssert.IsProblemAsync(await client.GetAsync("/api/predictions?pageSize=3"), HttpStatusCode.BadRequest, "Recommendations:MaxMatrixCells");
+        await ProblemAssert.IsProblemAsync(await client.GetAsync("/api/similarity/users?pageSize=7"), HttpStatusCode.BadRequest, "at most 6 rows");
+        await ProblemAssert.IsProblemAsync(await client.GetAsync("/api/predictions?pageSize=4&itemPageSize=0"), HttpStatusCode.BadRequest, "itemPageSize");
+
+        var whole = await RecommenderApp.ReadAsync<JsonElement>(await client.GetAsync("/api/predictions?pageSize=1"));
+        var paged = await RecommenderApp.ReadAsync<JsonElement>(await client.GetAsync("/api/predictions?pageSize=4&itemPage=2&itemPageSize=5"));
+        Assert.Equal(12, paged.GetProperty("totalItems").GetInt32());
+        Assert.Equal(
+            whole.GetProperty("items").EnumerateArray().Skip(5).Take(5).Select(i => i.GetString()),
+            paged.GetProperty("items").EnumerateArray().Select(i => i.GetString()));
+        Assert.Equal(
+            whole.GetProperty("rows")[0].GetProperty("predicted").EnumerateArray().Skip(5).Take(5).Select(v => v.GetSingle()),
+            paged.GetProperty("rows")[0].GetProperty("predicted").EnumerateArray().Select(v => v.GetSingle()));
+        Assert.Equal(4, paged.GetProperty("rows").GetArrayLength());
+    }
+
+    /// <summary>Writes prediction rows normally, but stalls past the timeout before the first one.</summary>
+    private sealed class SlowRowConverter : JsonConverter<PredictionRow>
+    {
+        public const string UserId = "long-row";
+        private JsonSerializerOptions? _plain;
+
+        public int Slowed { get; private set; }
+
+        public override PredictionRow Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new NotSupportedException();
+
+        public override void Write(Utf8JsonWriter writer, PredictionRow value, JsonSerializerOptions options)
+        {
+            if (Slowed++ == 0)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(1.5));
+            }
+
+            _plain ??= WithoutThis(options);
+            JsonSerializer.Serialize(writer, value, _plain);
+        }
+
+        private JsonSerializerOptions WithoutThis(JsonSerializerOptions options)
+        {
+            var plain = new JsonSerializerOptions(options);
+            plain.Converters.Remove(this);
+            return plain;
+        }
     }
 
     /// <summary>A body of unknown length, so HttpClient sends it chunked.</summary>

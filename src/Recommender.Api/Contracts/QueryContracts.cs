@@ -86,7 +86,18 @@ public sealed record PredictionMatrixResponse
     /// <example>4</example>
     public required int TotalUsers { get; init; }
 
-    /// <summary>Column order of every row.</summary>
+    /// <summary>The page of items (columns) sent, from 1.</summary>
+    /// <example>1</example>
+    public required int ItemPageNumber { get; init; }
+
+    /// <summary>Items per page of columns (all items unless <c>itemPageSize</c> was given).</summary>
+    /// <example>12</example>
+    public required int ItemPageSize { get; init; }
+
+    /// <example>12</example>
+    public required int TotalItems { get; init; }
+
+    /// <summary>Column order of every row: this page of items.</summary>
     public required IReadOnlyList<string> Items { get; init; }
 
     public required IReadOnlyList<PredictionRow> Rows { get; init; }

@@ -30,6 +30,26 @@ internal static class Paging
         return errors;
     }
 
+    /// <summary>
+    /// The problem of a matrix page of <paramref name="rows"/> × <paramref name="columns"/> cells over
+    /// Recommendations:MaxMatrixCells, or null: a page's size is bounded in cells, not rows, so a wide catalogue cannot
+    /// make one anonymous request compute and send megabytes.
+    /// </summary>
+    public static Dictionary<string, string[]>? CheckCells(int rows, int columns, RecommendationsOptions options, string columnName, string columnPaging = "")
+    {
+        var cells = (long)rows * columns;
+        return cells <= options.MaxMatrixCells
+            ? null
+            : new Dictionary<string, string[]>
+            {
+                ["pageSize"] =
+                [
+                    $"A page of {rows} rows × {columns} {columnName} has {cells} cells; at most {options.MaxMatrixCells} are sent at once (Recommendations:MaxMatrixCells). " +
+                    $"Ask for at most {Math.Max(1, options.MaxMatrixCells / Math.Max(1, columns))} rows{columnPaging}.",
+                ],
+            };
+    }
+
     /// <summary>One page of an ordered query, with the total over all pages.</summary>
     public static async Task<Page<T>> PageAsync<T>(IQueryable<T> ordered, int page, int pageSize, CancellationToken cancellationToken) => new()
     {

@@ -105,9 +105,13 @@ public static class PredictionEndpoints
         IOptions<RecommendationsOptions> options,
         CancellationToken cancellationToken,
         int page = 1,
-        int pageSize = 20)
+        int pageSize = 20,
+        int itemPage = 1,
+        int? itemPageSize = null)
     {
         var errors = Paging.Check(page, pageSize, options.Value);
+        Validation.CheckRange(errors, "itemPage", itemPage, 1, Paging.MaxPage);
+        Validation.CheckRange(errors, "itemPageSize", itemPageSize, 1, options.Value.MaxMatrixCells);
         if (errors.Count > 0)
         {
             return Validation.Invalid(errors);
@@ -119,28 +123,38 @@ public static class PredictionEndpoints
         }
 
         var model = serving.Model;
+        var columns = itemPageSize ?? model.Items.Count;
+        var firstItem = (int)Math.Min((long)(itemPage - 1) * columns, model.Items.Count);
+        var itemCount = Math.Min(columns, model.Items.Count - firstItem);
+        if (Paging.CheckCells(pageSize, itemCount, options.Value, "items", " or page the items with itemPage and itemPageSize") is { } tooLarge)
+        {
+            return Validation.Invalid(tooLarge);
+        }
+
         var pageUsers = model.Users.Ids.Skip((page - 1) * pageSize).Take(pageSize).ToList();
         var actual = (await db.Ratings.AsNoTracking().Where(r => pageUsers.Contains(r.UserId))
                 .Select(r => new { r.UserId, r.ItemId, r.Value }).ToListAsync(cancellationToken))
             .ToDictionary(r => (r.UserId, r.ItemId), r => r.Value);
+        var itemIds = model.Items.Ids.Skip(firstItem).Take(itemCount).ToList();
+        var scores = new float[model.Items.Count];
+        var predicted = new float[model.Items.Count];
         var rows = new List<PredictionRow>(pageUsers.Count);
         foreach (var userId in pageUsers)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (await freshUsers.ResolveAsync(serving, userId, cancellationToken) is not { } user)
             {
                 continue; // Deleted since the model was trained.
             }
 
-            var scores = new float[model.Items.Count];
-            var predicted = new float[model.Items.Count];
             model.Scores(user, scores);
             model.PredictRowFromScores(user, scores, predicted);
             rows.Add(new PredictionRow
             {
                 UserId = userId,
-                Predicted = predicted,
-                Scores = scores,
-                Actual = model.Items.Ids.Select(item => actual.TryGetValue((userId, item), out var v) ? (double?)v : null).ToArray(),
+                Predicted = predicted.AsSpan(firstItem, itemCount).ToArray(),
+                Scores = scores.AsSpan(firstItem, itemCount).ToArray(),
+                Actual = itemIds.Select(item => actual.TryGetValue((userId, item), out var v) ? (double?)v : null).ToArray(),
             });
         }
 
@@ -150,7 +164,10 @@ public static class PredictionEndpoints
             PageNumber = page,
             PageSize = pageSize,
             TotalUsers = model.Users.Count,
-            Items = model.Items.Ids,
+            ItemPageNumber = itemPage,
+            ItemPageSize = columns,
+            TotalItems = model.Items.Count,
+            Items = itemIds,
             Rows = rows,
         });
     }

@@ -118,29 +118,38 @@ public static class SimilarityEndpoints
         }
 
         var model = serving.Model;
-        var columns = new List<(string Id, UserVector Vector)>(model.Users.Count);
+        if (Paging.CheckCells(pageSize, model.Users.Count, options.Value, "users") is { } tooLarge)
+        {
+            return Validation.Invalid(tooLarge);
+        }
+
+        var ids = new List<string>(model.Users.Count);
+        var vectors = new List<UserVector>(model.Users.Count);
         foreach (var id in model.Users.Ids)
         {
             if (await freshUsers.ResolveAsync(serving, id, cancellationToken) is { } vector)
             {
-                columns.Add((id, vector));
+                ids.Add(id);
+                vectors.Add(vector);
             }
         }
 
-        var rows = columns.Skip((page - 1) * pageSize).Take(pageSize)
-            .Select(row => new SimilarityRow
-            {
-                UserId = row.Id,
-                Similarities = columns.Select(column => model.UserSimilarity(row.Vector, column.Vector)).ToArray(),
-            })
-            .ToList();
+        var first = Math.Min((page - 1) * pageSize, ids.Count);
+        var count = Math.Min(pageSize, ids.Count - first);
+        var similarities = model.UserSimilarities(vectors.GetRange(first, count), vectors, cancellationToken);
+        var rows = new List<SimilarityRow>(count);
+        for (var r = 0; r < count; r++)
+        {
+            rows.Add(new SimilarityRow { UserId = ids[first + r], Similarities = similarities[r] });
+        }
+
         return TypedResults.Ok(new SimilarityMatrixResponse
         {
             ModelVersion = model.Version,
             PageNumber = page,
             PageSize = pageSize,
-            TotalUsers = columns.Count,
-            Users = columns.Select(c => c.Id).ToList(),
+            TotalUsers = ids.Count,
+            Users = ids,
             Rows = rows,
         });
     }

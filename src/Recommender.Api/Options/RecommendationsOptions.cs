@@ -15,6 +15,12 @@ public sealed class RecommendationsOptions
 
     /// <summary>Largest <c>pageSize</c> of the paged listings and matrices.</summary>
     public int MaxPageSize { get; set; } = 100;
+
+    /// <summary>
+    /// Most cells (rows × columns) in one page of <c>/api/predictions</c> or <c>/api/similarity/users</c>; a page of
+    /// the predicted matrix is about 25 bytes of JSON per cell.
+    /// </summary>
+    public int MaxMatrixCells { get; set; } = 250_000;
 }
 
 internal sealed class RecommendationsOptionsValidator : IValidateOptions<RecommendationsOptions>
@@ -35,6 +41,11 @@ internal sealed class RecommendationsOptionsValidator : IValidateOptions<Recomme
         if (options.MaxPageSize is < 1 or > 10_000)
         {
             errors.Add("Recommendations:MaxPageSize must be between 1 and 10000.");
+        }
+
+        if (options.MaxMatrixCells is < 1 or > 100_000_000)
+        {
+            errors.Add("Recommendations:MaxMatrixCells must be between 1 and 100000000.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

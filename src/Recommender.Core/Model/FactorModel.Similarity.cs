@@ -31,6 +31,44 @@ public sealed partial class FactorModel
     }
 
     /// <summary>
+    /// The cosine over <see cref="SimilarityBasis.PredictedRatings"/> of every pair of a row user and a column user:
+    /// result[r][c] = cos(s_row, s_column). Each row is projected through the item Gram matrix once, so a page of R rows
+    /// against C columns costs O(R k² + R C k) rather than O(R C k²). Cancellation is observed between rows.
+    /// </summary>
+    public float[][] UserSimilarities(IReadOnlyList<UserVector> rows, IReadOnlyList<UserVector> columns, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(columns);
+        var gram = _gram.Value;
+        var columnNorms = new float[columns.Count];
+        for (var c = 0; c < columns.Count; c++)
+        {
+            var column = columns[c];
+            columnNorms[c] = column is { IsFoldedIn: false, Index: >= 0 }
+                ? gram.Norms[column.Index]
+                : (float)Math.Sqrt(Math.Max(0, gram.Dot(gram.Project(this, column), this, column)));
+        }
+
+        var result = new float[rows.Count][];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var row = rows[r];
+            var projected = gram.Project(this, row);
+            var norm = (float)Math.Sqrt(Math.Max(0, gram.Dot(projected, this, row)));
+            var values = new float[columns.Count];
+            for (var c = 0; c < values.Length; c++)
+            {
+                values[c] = VectorMath.Cosine((float)gram.Dot(projected, this, columns[c]), norm, columnNorms[c]);
+            }
+
+            result[r] = values;
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// The <paramref name="count"/> trained users most similar to <paramref name="user"/> (never the user itself),
     /// most similar first; ties go to the lower index.
     /// </summary>

@@ -1,3 +1,5 @@
+using Recommender.Core.Numerics;
+
 namespace Recommender.Core.Model;
 
 /// <summary>
@@ -25,38 +27,41 @@ internal sealed class UserGram
         var weights = model.Weights;
         var k = weights.Factors;
         var size = k + 2;
-        var gram = new double[size * size];
-        var c = new double[size];
+        var trained = new List<int>(weights.Items);
         for (var i = 0; i < weights.Items; i++)
         {
-            if (!model.IsItemTrained(i))
+            if (model.IsItemTrained(i))
             {
-                continue;
-            }
-
-            var q = weights.ItemRow(i);
-            for (var f = 0; f < k; f++)
-            {
-                c[f] = q[f];
-            }
-
-            c[k] = weights.HasBiases ? 1 : 0;
-            c[k + 1] = weights.HasBiases ? weights.ItemBias[i] : 0;
-            for (var r = 0; r < size; r++)
-            {
-                var cr = c[r];
-                for (var s = r; s < size; s++)
-                {
-                    gram[r * size + s] += cr * c[s];
-                }
+                trained.Add(i);
             }
         }
 
+        // The columns of C (one value per trained item each), so every entry of G = CᵀC is one SIMD dot product.
+        var columns = new double[size][];
         for (var r = 0; r < size; r++)
         {
-            for (var s = 0; s < r; s++)
+            columns[r] = new double[trained.Count];
+        }
+
+        for (var n = 0; n < trained.Count; n++)
+        {
+            var i = trained[n];
+            var q = weights.ItemRow(i);
+            for (var f = 0; f < k; f++)
             {
-                gram[r * size + s] = gram[s * size + r];
+                columns[f][n] = q[f];
+            }
+
+            columns[k][n] = weights.HasBiases ? 1 : 0;
+            columns[k + 1][n] = weights.HasBiases ? weights.ItemBias[i] : 0;
+        }
+
+        var gram = new double[size * size];
+        for (var r = 0; r < size; r++)
+        {
+            for (var s = r; s < size; s++)
+            {
+                gram[r * size + s] = gram[s * size + r] = VectorMath.Dot(columns[r], columns[s]);
             }
         }
 
@@ -77,13 +82,7 @@ internal sealed class UserGram
         var projected = new double[_size];
         for (var r = 0; r < _size; r++)
         {
-            double sum = 0;
-            for (var s = 0; s < _size; s++)
-            {
-                sum += _gram[r * _size + s] * a[s];
-            }
-
-            projected[r] = sum;
+            projected[r] = VectorMath.Dot(_gram.AsSpan(r * _size, _size), a);
         }
 
         return projected;

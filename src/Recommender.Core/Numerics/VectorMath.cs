@@ -37,6 +37,28 @@ internal static class VectorMath
         return sum;
     }
 
+    /// <summary>Dot product of two equally long double spans, SIMD over whole vectors and a scalar tail.</summary>
+    public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        var length = Math.Min(a.Length, b.Length);
+        ref var ra = ref MemoryMarshal.GetReference(a);
+        ref var rb = ref MemoryMarshal.GetReference(b);
+        var acc = Vector<double>.Zero;
+        var n = 0;
+        for (; n <= length - Vector<double>.Count; n += Vector<double>.Count)
+        {
+            acc += Vector.LoadUnsafe(ref ra, (nuint)n) * Vector.LoadUnsafe(ref rb, (nuint)n);
+        }
+
+        var sum = Vector.Sum(acc);
+        for (; n < length; n++)
+        {
+            sum += Unsafe.Add(ref ra, n) * Unsafe.Add(ref rb, n);
+        }
+
+        return sum;
+    }
+
     /// <summary>Squared Euclidean norm.</summary>
     public static float SquaredNorm(ReadOnlySpan<float> a) => Dot(a, a);
 
