@@ -28,6 +28,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseSwagger();
 app.UseSwaggerUI(options => options.DocumentTitle = "Recommender.Api");
+app.UsePathIds();
 app.UseRecommenderSecurity();
 
 app.MapRatingEndpoints();

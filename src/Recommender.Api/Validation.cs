@@ -14,6 +14,11 @@ internal static class Validation
             return "is required and must not be blank.";
         }
 
+        if (id is "." or "..")
+        {
+            return $"must not be '{id}': browsers and servers resolve it as a dot segment of a path, so no path could address it.";
+        }
+
         if (id.Length > User.MaxIdLength)
         {
             return $"must be at most {User.MaxIdLength} characters.";

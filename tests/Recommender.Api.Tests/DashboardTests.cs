@@ -213,6 +213,37 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.Empty(page.Errors);
     }
 
+    [ChromiumFact]
+    public async Task Dashboard_ServesUsersAndItems_WhoseIdsHoldSlashesAndPercentSigns()
+    {
+        const string fan = "fan/1 50%";
+        const string live = "AC/DC%2F Live";
+        var page = await StartAsync(prepare: async client =>
+        {
+            string[] listeners = [fan, "other/2", "third"];
+            string[] songs = [live, "Survivor", "Firework", "Thriller", "Clair de Lune"];
+            var ratings = listeners.SelectMany((u, n) => songs.Select((i, m) => (u, i, m))
+                .Where(r => r.u != fan || r.i != "Thriller")
+                .Select(r => new { userId = r.u, itemId = r.i, rating = 1 + (n + r.m) % 5 }));
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/ratings/batch", new { ratings })).StatusCode);
+            Assert.Equal(TrainingOutcome.Published, await _app!.RetrainAsync(client));
+        });
+
+        await page.TypeAsync("#user-search", "fan/");
+        await page.WaitForAsync($"document.querySelector({JsonSerializer.Serialize($"#user-results [data-user='{fan}']")}) !== null", "the search to find the fan", Timeout);
+        await page.ClickAsync($"#user-results [data-user='{fan}']");
+        var recommended = await page.WaitForAsync(RowHeaders("recommendations-table", fan), "the fan's recommendations", Timeout);
+        Assert.Equal(["Thriller"], Strings(recommended));
+        var rated = await page.WaitForAsync(RowHeaders("user-items-table", "Ratings and predictions"), "the fan's ratings and predictions", Timeout);
+        Assert.Contains(live, Strings(rated));
+
+        await page.ClickAsync($"#matrix-table thead [data-item='{live}']");
+        var similar = await page.WaitForAsync(RowHeaders("similar-items-table", live), "the items similar to the live album", Timeout);
+        Assert.DoesNotContain(live, Strings(similar));
+        Assert.NotEqual(0, similar.GetArrayLength());
+        Assert.Empty(page.Errors);
+    }
+
     /// <summary>The row headers of a table once its caption mentions <paramref name="caption"/>; null before.</summary>
     private static string RowHeaders(string tableId, string caption) => $$"""
         (() => {

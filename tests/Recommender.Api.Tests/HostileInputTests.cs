@@ -89,6 +89,8 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
         Rating("DEL in userId", """{"userId":"a\u007F","itemId":"x","rating":3}""", "control characters"),
         Rating("right-to-left override in userId", """{"userId":"admin\u202Egpj.exe","itemId":"x","rating":3}""", "U+202E"),
         Rating("isolate in itemId", """{"userId":"a","itemId":"x\u2067y","rating":3}""", "bidirectional"),
+        Rating("'..' as a userId (no path could address it)", """{"userId":"..","itemId":"x","rating":3}""", "must not be '..'"),
+        Rating("'.' as an itemId", """{"userId":"a","itemId":".","rating":3}""", "itemId must not be '.'"),
         Rating("lone surrogate escape in userId", """{"userId":"a\ud800","itemId":"x","rating":3}""", "userId"),
         new("invalid UTF-8 bytes in an id", "POST", "/api/ratings", Bytes("{\"userId\":\"a", new byte[] { 0xFF, 0xFE }, "\",\"itemId\":\"x\",\"rating\":3}"), Json, HttpStatusCode.BadRequest, "UTF-8"),
         new("overlong UTF-8 encoding of '/'", "POST", "/api/ratings", Bytes("{\"userId\":\"..", new byte[] { 0xC0, 0xAF }, "etc\",\"itemId\":\"x\",\"rating\":3}"), Json, HttpStatusCode.BadRequest, "UTF-8"),
