@@ -49,6 +49,81 @@ public class FactorModelSerializerTests
         Assert.Throws<InvalidDataException>(() => FactorModelSerializer.Read(new MemoryStream("not a model at all"u8.ToArray())));
     }
 
+    [Theory]
+    [InlineData("\"Factors\":4,", "\"Factors\":400000000,")]
+    [InlineData("\"Factors\":4,", "\"Factors\":0,")]
+    [InlineData("\"Users\":", "\"Users\":2000000000,\"Ignored\":")]
+    [InlineData("\"Items\":", "\"Items\":-1,\"Ignored\":")]
+    [InlineData("\"RatedCount\":", "\"RatedCount\":2147483647,\"Ignored\":")]
+    [InlineData("\"Parameters\":", "\"Parameters\":null,\"Ignored\":")]
+    public void Read_RefusesACorruptHeader_BeforeAllocatingWhatItDeclares(string field, string corrupted)
+    {
+        var bytes = SnapshotBytes();
+        var edited = EditHeader(bytes, json =>
+        {
+            Assert.Contains(field, json);
+            return json.Replace(field, corrupted, StringComparison.Ordinal);
+        });
+
+        var error = Assert.Throws<InvalidDataException>(() => FactorModelSerializer.Read(new MemoryStream(edited)));
+        Assert.Contains("corrupt", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Read_RefusesAHugeHeaderLength_WithoutReadingIt()
+    {
+        var bytes = SnapshotBytes();
+        // Magic and format version take 8 bytes; the header's 7-bit length prefix follows. 0xFFFFFFFF07 is int.MaxValue.
+        var edited = bytes[..8].Concat(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x07 }).Concat(bytes[9..]).ToArray();
+
+        Assert.Throws<InvalidDataException>(() => FactorModelSerializer.Read(new MemoryStream(edited)));
+    }
+
+    [Fact]
+    public void WriteFile_LeavesNoTemporaryFile_WhenTheWriteFails()
+    {
+        var directory = Directory.CreateTempSubdirectory("snapshot-").FullName;
+        try
+        {
+            var model = Trainers.Create(TrainingParameters.For(Algorithm.BiasedSgd) with { Factors = 4, Epochs = 2 }).Fit(Synthetic.Checkerboard()).Model;
+            // A directory where the snapshot should go: the temporary file is written, the rename fails.
+            Directory.CreateDirectory(Path.Combine(directory, "model.bin"));
+
+            Assert.ThrowsAny<IOException>(() => FactorModelSerializer.WriteFile(model, Path.Combine(directory, "model.bin")));
+            Assert.Empty(Directory.GetFiles(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static byte[] SnapshotBytes()
+    {
+        var model = Trainers.Create(TrainingParameters.For(Algorithm.BiasedSgd) with { Factors = 4, Epochs = 2 }).Fit(Synthetic.Checkerboard()).Model;
+        using var stream = new MemoryStream();
+        FactorModelSerializer.Write(model, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>The snapshot with its JSON header rewritten by <paramref name="edit"/> (and its length prefix updated).</summary>
+    private static byte[] EditHeader(byte[] snapshot, Func<string, string> edit)
+    {
+        using var input = new BinaryReader(new MemoryStream(snapshot));
+        var magic = input.ReadUInt32();
+        var format = input.ReadInt32();
+        var header = edit(input.ReadString());
+        var rest = input.ReadBytes(snapshot.Length);
+        using var output = new MemoryStream();
+        using var writer = new BinaryWriter(output);
+        writer.Write(magic);
+        writer.Write(format);
+        writer.Write(header);
+        writer.Write(rest);
+        writer.Flush();
+        return output.ToArray();
+    }
+
     [Fact]
     public void WriteFile_ReplacesAtomically()
     {

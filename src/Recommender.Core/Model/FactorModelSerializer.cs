@@ -64,7 +64,11 @@ public static class FactorModelSerializer
         writer.Write(EndMarker);
     }
 
-    /// <summary>Reads a snapshot written by <see cref="Write"/>; throws <see cref="InvalidDataException"/> for anything else.</summary>
+    /// <summary>
+    /// Reads a snapshot written by <see cref="Write"/>; throws <see cref="InvalidDataException"/> for anything else. Every
+    /// size in the header is checked against the bytes the stream still holds before anything is allocated, so a
+    /// corrupt header is refused rather than overflowing or exhausting memory.
+    /// </summary>
     public static FactorModel Read(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -76,25 +80,12 @@ public static class FactorModelSerializer
                 throw new InvalidDataException("Not a model snapshot of a known format.");
             }
 
-            var header = JsonSerializer.Deserialize<Header>(reader.ReadString())
+            var header = JsonSerializer.Deserialize<Header>(ReadBoundedString(reader, MaxHeaderBytes))
                 ?? throw new InvalidDataException("The snapshot header is empty.");
-            var users = new IdMap(header.Users);
-            for (var n = 0; n < header.Users; n++)
-            {
-                users.GetOrAdd(reader.ReadString());
-            }
-
-            var items = new IdMap(header.Items);
-            for (var n = 0; n < header.Items; n++)
-            {
-                items.GetOrAdd(reader.ReadString());
-            }
-
-            if (users.Count != header.Users || items.Count != header.Items)
-            {
-                throw new InvalidDataException("The snapshot has duplicate ids.");
-            }
-
+            CheckSizes(header, stream);
+            var users = ReadIds(reader, header.Users, stream);
+            var items = ReadIds(reader, header.Items, stream);
+            CheckRemaining(stream, ArrayBytes(header));
             var userCounts = ReadArray<int>(stream, header.Users);
             var itemCounts = ReadArray<int>(stream, header.Items);
             var offsets = ReadArray<int>(stream, header.Users + 1);
@@ -112,23 +103,105 @@ public static class FactorModelSerializer
             return new FactorModel(weights, users, items, header.Parameters, userCounts, itemCounts, offsets, rated)
                 .WithInfo(header.Version, header.TrainedAt, header.Metrics);
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException)
+        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException or FormatException or OverflowException)
         {
             throw new InvalidDataException($"The snapshot is truncated or corrupt: {e.Message}", e);
         }
     }
 
-    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it, so a crash never leaves half a file.</summary>
+    private const int MaxHeaderBytes = 1 << 20;
+
+    /// <summary>Refuses header sizes that are out of range or that the rest of the stream cannot hold.</summary>
+    private static void CheckSizes(Header header, Stream stream)
+    {
+        if (header.Parameters is null)
+        {
+            throw new InvalidDataException("The snapshot header is corrupt: it has no parameters.");
+        }
+
+        if (header.Users < 0 || header.Items < 0 || header.RatedCount < 0 || header.Factors is < 1 or > TrainingParameters.MaxFactors)
+        {
+            throw new InvalidDataException(
+                $"The snapshot header is corrupt: {header.Users} users, {header.Items} items, {header.RatedCount} rated entries, {header.Factors} factors.");
+        }
+
+        // Each id takes at least one byte; then come the fixed-size arrays.
+        CheckRemaining(stream, header.Users + (long)header.Items + ArrayBytes(header));
+    }
+
+    /// <summary>Bytes of the arrays after the ids: counts, offsets, rated items, biases, factor rows and the end marker.</summary>
+    private static long ArrayBytes(Header header) =>
+        4L * (2L * header.Users + 2L * header.Items + header.Users + 1 + header.RatedCount)
+        + 4L * header.Factors * ((long)header.Users + header.Items) + 4;
+
+    private static void CheckRemaining(Stream stream, long needed)
+    {
+        if (stream.CanSeek && needed > stream.Length - stream.Position)
+        {
+            throw new InvalidDataException(
+                $"The snapshot is truncated or its header is corrupt: it declares {needed} more bytes than the {stream.Length - stream.Position} left.");
+        }
+    }
+
+    private static IdMap ReadIds(BinaryReader reader, int count, Stream stream)
+    {
+        var ids = new IdMap(count);
+        for (var n = 0; n < count; n++)
+        {
+            ids.GetOrAdd(ReadBoundedString(reader, MaxIdBytes));
+        }
+
+        if (ids.Count != count)
+        {
+            throw new InvalidDataException("The snapshot has duplicate ids.");
+        }
+
+        return ids;
+    }
+
+    private const int MaxIdBytes = 1024;
+
+    /// <summary>A length-prefixed string (BinaryWriter's format) of at most <paramref name="maxBytes"/> bytes.</summary>
+    private static string ReadBoundedString(BinaryReader reader, int maxBytes)
+    {
+        var length = reader.Read7BitEncodedInt();
+        if (length < 0 || length > maxBytes)
+        {
+            throw new InvalidDataException($"The snapshot holds a string of {length} bytes; at most {maxBytes} are expected.");
+        }
+
+        var bytes = reader.ReadBytes(length);
+        if (bytes.Length != length)
+        {
+            throw new EndOfStreamException();
+        }
+
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>
+    /// Writes to a temporary file beside <paramref name="path"/> and renames it, so a crash never leaves half a file
+    /// under the snapshot's name; a write that fails deletes its temporary file.
+    /// </summary>
     public static void WriteFile(FactorModel model, string path)
     {
         var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        try
         {
-            Write(model, stream);
-            stream.Flush(flushToDisk: true);
-        }
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                Write(model, stream);
+                stream.Flush(flushToDisk: true);
+            }
 
-        File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            // A full disk or a failed rename must not leave half a file behind.
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     /// <summary>Reads a snapshot file.</summary>

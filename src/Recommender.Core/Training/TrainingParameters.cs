@@ -13,6 +13,9 @@ namespace Recommender.Core.Training;
 /// </remarks>
 public sealed record TrainingParameters
 {
+    /// <summary>The largest <see cref="Factors"/> accepted.</summary>
+    public const int MaxFactors = 1024;
+
     /// <summary>The algorithm to run.</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<Algorithm>))]
     public Algorithm Algorithm { get; init; } = Algorithm.BiasedSgd;
@@ -102,7 +105,7 @@ public sealed record TrainingParameters
     public void Validate()
     {
         Check(Enum.IsDefined(Algorithm), nameof(Algorithm), "is not a known algorithm");
-        Check(Factors is >= 1 and <= 1024, nameof(Factors), "must be between 1 and 1024");
+        Check(Factors is >= 1 and <= MaxFactors, nameof(Factors), $"must be between 1 and {MaxFactors}");
         Check(Epochs is >= 1 and <= 100_000, nameof(Epochs), "must be between 1 and 100000");
         Check(float.IsFinite(LearningRate) && LearningRate >= 0 && LearningRate < 1, nameof(LearningRate), "must be in [0, 1)");
         Check(Algorithm == Algorithm.Als || LearningRate > 0, nameof(LearningRate), "must be positive for SGD");
