@@ -58,6 +58,7 @@ internal static class ServiceRegistration
         services.AddSingleton<FreshUsers>();
         services.AddSingleton<SnapshotStore>();
         services.AddSingleton<TrainerFactory>(_ => Trainers.Create);
+        services.AddSingleton<ModelPublisher>();
         services.AddSingleton<TrainingPipeline>();
         services.AddHostedService<DatabaseInitializer>();
         services.AddHostedService<TrainingWorker>();

@@ -133,6 +133,15 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
     public Task<int> StampUserRatingsAsync(string userId, long dataVersion, CancellationToken cancellationToken) =>
         Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.RatingsVersion, dataVersion), cancellationToken);
 
+    /// <summary>The pinned model version (<see cref="Entities.StoreState.PinnedVersion"/>), or null.</summary>
+    public Task<long?> GetPinnedVersionAsync(CancellationToken cancellationToken) =>
+        StoreState.Where(s => s.Id == Entities.StoreState.SingletonId).Select(s => s.PinnedVersion).SingleAsync(cancellationToken);
+
+    /// <summary>Pins <paramref name="version"/>, or unpins with null.</summary>
+    public Task<int> SetPinnedVersionAsync(long? version, CancellationToken cancellationToken) =>
+        StoreState.Where(s => s.Id == Entities.StoreState.SingletonId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.PinnedVersion, version), cancellationToken);
+
     /// <summary>The current data version.</summary>
     public Task<long> GetDataVersionAsync(CancellationToken cancellationToken) =>
         StoreState.Where(s => s.Id == Entities.StoreState.SingletonId).Select(s => s.DataVersion).SingleAsync(cancellationToken);

@@ -127,6 +127,15 @@ public sealed class DashboardTests : IAsyncLifetime
         await page.ClickAsync($"#versions-table button[data-version='{before}']");
         await page.WaitForAsync($"document.getElementById('model-version').textContent === '{before}'", $"version {before} to be served again", Timeout);
         Assert.Equal(before, _app.Models.Current!.Model.Version);
+
+        // The activation pinned it; Unpin ends the pin.
+        await page.WaitForAsync(
+            $"document.getElementById('model-pin').textContent.startsWith('version {before}:') && !document.getElementById('unpin').hidden",
+            $"version {before} to be shown pinned", Timeout);
+        Assert.Equal(before, _app.Models.PinnedVersion);
+        await page.ClickAsync("#unpin");
+        await page.WaitForAsync("document.getElementById('unpin').hidden && document.getElementById('model-pin').textContent.startsWith('no')", "the pin to end", Timeout);
+        Assert.Null(_app.Models.PinnedVersion);
         Assert.Empty(page.Errors);
     }
 

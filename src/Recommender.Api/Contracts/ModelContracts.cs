@@ -25,6 +25,13 @@ public sealed record ModelResponse
     public MetricsResponse? Metrics { get; init; }
 
     /// <summary>
+    /// The version an activation pinned: automatic training runs leave it serving until a manual retrain publishes or
+    /// DELETE /api/model/pin. Null when nothing is pinned.
+    /// </summary>
+    /// <example>null</example>
+    public long? PinnedVersion { get; init; }
+
+    /// <summary>
     /// Users whose ratings changed since the serving model's data: each is folded in on their next query, or answered
     /// 404 when the store no longer has them (deleted since).
     /// </summary>
@@ -131,8 +138,13 @@ public sealed record ModelVersionResponse
 
     public MetricsResponse? Metrics { get; init; }
 
+    /// <summary>Why the run was rejected or failed, or why its snapshot can no longer be served.</summary>
     /// <example>null</example>
     public string? Error { get; init; }
+
+    /// <summary>Audit note: who published this version past the quality gate with force, and what the gate said.</summary>
+    /// <example>null</example>
+    public string? Note { get; init; }
 
     /// <example>40</example>
     public required int RatingCount { get; init; }

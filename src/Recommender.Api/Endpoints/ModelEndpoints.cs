@@ -20,10 +20,13 @@ public static class ModelEndpoints
         group.MapGet("/versions", GetModelVersions).WithName(nameof(GetModelVersions))
             .WithSummary("Every training run, newest first: published versions (active, kept, pruned) and rejected or failed runs.");
         group.MapPost("/retrain", PostRetrain).WithName(nameof(PostRetrain)).RequireAuthorization(ApiKeyPolicies.Admin)
-            .WithSummary("Ask for a training run now (it runs even when no rating changed). 202: poll GET /api/model.");
+            .WithSummary("Ask for a training run now (it runs even when no rating changed, and a model it publishes ends a pin). force=true publishes a finite model even if the quality gate refuses it, and records who asked. 202: poll GET /api/model.");
         group.MapPost("/versions/{version:long}/activate", PostActivateVersion).WithName(nameof(PostActivateVersion)).RequireAuthorization(ApiKeyPolicies.Admin)
-            .WithSummary("Serve a kept version again (roll back or forward).")
+            .WithSummary("Serve a kept version again (roll back or forward) and pin it: automatic training runs leave it serving until a manual retrain publishes or DELETE /api/model/pin.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapDelete("/pin", DeletePin).WithName(nameof(DeletePin)).RequireAuthorization(ApiKeyPolicies.Admin)
+            .WithSummary("End the pin set by an activation: the next automatic training run may replace the serving version.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -56,6 +59,7 @@ public static class ModelEndpoints
             Parameters = model is null ? null : JsonSerializer.SerializeToElement(model.Parameters),
             Counts = counts,
             Metrics = ToResponse(model?.Metrics),
+            PinnedVersion = store.PinnedVersion,
             FoldedInUsers = freshUsers.Count,
             Training = new TrainingStateResponse
             {
@@ -81,14 +85,15 @@ public static class ModelEndpoints
             Parameters = JsonSerializer.Deserialize<JsonElement>(v.Parameters),
             Metrics = ToResponse(v.Metrics is null ? null : JsonSerializer.Deserialize<ModelMetrics>(v.Metrics, StoreJson.Options)),
             Error = v.Error,
+            Note = v.Note,
             RatingCount = v.RatingCount,
             FitSeconds = v.FitSeconds,
         }).ToList());
     }
 
-    public static Accepted<TrainingStateResponse> PostRetrain(TrainingTrigger trigger, TrainingStatus status)
+    public static Accepted<TrainingStateResponse> PostRetrain(TrainingTrigger trigger, TrainingStatus status, HttpContext context, bool force = false)
     {
-        trigger.Request(TrainingReason.Manual);
+        trigger.Request(TrainingReason.Manual, force ? context.User.Identity?.Name ?? "(no API key)" : null);
         return TypedResults.Accepted("/api/model", new TrainingStateResponse
         {
             State = status.Running ? "running" : "queued",
@@ -100,44 +105,12 @@ public static class ModelEndpoints
     }
 
     public static async Task<Results<Ok<ModelVersionResponse>, ProblemHttpResult>> PostActivateVersion(
-        long version,
-        ModelStore store,
-        SnapshotStore snapshots,
-        FreshUsers freshUsers,
-        RecommenderDbContext db,
-        ILogger<ModelStore> logger,
-        CancellationToken cancellationToken)
+        long version, ModelPublisher publisher, CancellationToken cancellationToken)
     {
-        await store.PublishGate.WaitAsync(cancellationToken);
-        try
+        var activation = await publisher.ActivateAsync(version, cancellationToken);
+        return activation switch
         {
-            var row = await db.ModelVersions.SingleOrDefaultAsync(v => v.Version == version, cancellationToken);
-            if (row is null)
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown version.", detail: $"There is no model version {version}.");
-            }
-
-            if (row.State is not (ModelState.Active or ModelState.Kept) || snapshots.TryLoad(version) is not { } model)
-            {
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status409Conflict,
-                    title: "Version cannot be activated.",
-                    detail: $"Version {version} is {row.State.ToString().ToLowerInvariant()}; only kept versions with a snapshot on disk can be activated.");
-            }
-
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.ModelVersions.Where(v => v.State == ModelState.Active && v.Version != version)
-                .ExecuteUpdateAsync(s => s.SetProperty(v => v.State, ModelState.Kept), cancellationToken);
-            row.State = ModelState.Active;
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            var serving = new ServingModel(model, row.DataVersion);
-            // Committed: the activation goes through even if the client has gone.
-            await freshUsers.RebaseAsync(serving, CancellationToken.None);
-            store.Publish(serving);
-            serving.Recommendations.WarmInBackground(model, logger);
-            logger.LogInformation("Activated model version {Version}", version);
-            return TypedResults.Ok(new ModelVersionResponse
+            { Outcome: ActivationOutcome.Activated, Row: { } row, Model: { } model } => TypedResults.Ok(new ModelVersionResponse
             {
                 Version = row.Version,
                 CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
@@ -145,15 +118,20 @@ public static class ModelEndpoints
                 State = "active",
                 Parameters = JsonSerializer.Deserialize<JsonElement>(row.Parameters),
                 Metrics = ToResponse(model.Metrics),
+                Note = row.Note,
                 RatingCount = row.RatingCount,
                 FitSeconds = row.FitSeconds,
-            });
-        }
-        finally
-        {
-            store.PublishGate.Release();
-        }
+            }),
+            { Outcome: ActivationOutcome.UnknownVersion } => TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound, title: "Unknown version.", detail: activation.Problem),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Version cannot be activated.", detail: activation.Problem),
+        };
     }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeletePin(ModelPublisher publisher, CancellationToken cancellationToken) =>
+        await publisher.UnpinAsync(cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Nothing is pinned.", detail: "No version is pinned: automatic training runs may already replace the serving version.");
 
     /// <summary>The wire form of metrics; a rejected run's non-finite metrics are reported as absent.</summary>
     private static MetricsResponse? ToResponse(ModelMetrics? metrics) =>

@@ -79,7 +79,7 @@ public static class RecommendationEndpoints
             });
         }
 
-        var result = model.RecommendFromNeighbors(query.User, neighbors, count, excludedIndices);
+        var result = model.RecommendFromNeighbors(query.User, neighbors, count, excludedIndices, freshUsers.DeletedIndices(model));
         return TypedResults.Ok(new RecommendationsResponse
         {
             UserId = userId,

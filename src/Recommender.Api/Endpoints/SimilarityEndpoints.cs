@@ -50,7 +50,7 @@ public static class SimilarityEndpoints
             return problem;
         }
 
-        var similar = query.Model.SimilarUsers(query.User, count, similarityBasis);
+        var similar = query.Model.SimilarUsers(query.User, count, similarityBasis, freshUsers.DeletedIndices(query.Model));
         return TypedResults.Ok(new SimilarUsersResponse
         {
             UserId = userId,

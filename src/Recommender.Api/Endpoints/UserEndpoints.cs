@@ -97,7 +97,7 @@ public static class UserEndpoints
 
         await db.MarkUserDeletedAsync(await db.BumpDataVersionAsync(cancellationToken), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        freshUsers.MarkChanged([userId]);
+        freshUsers.MarkDeleted([userId]);
         trigger.RatingsChanged();
         return TypedResults.NoContent();
     }

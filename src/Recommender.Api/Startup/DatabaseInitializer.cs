@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Options;
 using Recommender.Api.Training;
-using Recommender.Core.Model;
 using Recommender.Data;
 using Recommender.Data.Entities;
 
@@ -11,14 +10,13 @@ namespace Recommender.Api.Startup;
 
 /// <summary>
 /// Runs before the service takes traffic: applies migrations, turns on SQLite's write-ahead log, loads the demo into
-/// an empty store, and loads the last good snapshot so queries are answered at once after a restart (users whose
-/// ratings changed since that snapshot's data are folded in, <see cref="FreshUsers.RebaseAsync"/>).
+/// an empty store, and serves the last good snapshot (<see cref="ModelPublisher.LoadAtStartAsync"/>) so queries are
+/// answered at once after a restart.
 /// </summary>
 public sealed class DatabaseInitializer(
     IDbContextFactory<RecommenderDbContext> dbFactory,
-    ModelStore store,
     SnapshotStore snapshots,
-    FreshUsers freshUsers,
+    ModelPublisher publisher,
     IOptions<DemoOptions> demo,
     TimeProvider time,
     ILogger<DatabaseInitializer> logger) : IHostedService
@@ -28,7 +26,7 @@ public sealed class DatabaseInitializer(
         // Reading a large snapshot takes a while; start on the newest one (almost always the active one) while the
         // database is migrated.
         var newest = snapshots.NewestVersion();
-        var preload = newest is { } v ? Task.Run(() => (Version: v, Model: snapshots.TryLoad(v)), cancellationToken) : null;
+        var preload = newest is { } v ? Task.Run(() => { var (model, problem) = snapshots.Load(v); return (v, model, problem); }, cancellationToken) : null;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {
@@ -46,7 +44,7 @@ public sealed class DatabaseInitializer(
             await SeedDemoAsync(db, cancellationToken);
         }
 
-        await LoadSnapshotAsync(db, preload, cancellationToken);
+        await publisher.LoadAtStartAsync(preload, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -62,33 +60,6 @@ public sealed class DatabaseInitializer(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Loaded the notebook demo: {Users} users, {Songs} songs", NotebookDemo.Users.Length, NotebookDemo.Songs.Length);
-    }
-
-    /// <summary>Serves the active version's snapshot, else the newest kept one that is readable.</summary>
-    private async Task LoadSnapshotAsync(
-        RecommenderDbContext db, Task<(long Version, FactorModel? Model)>? preload, CancellationToken cancellationToken)
-    {
-        var candidates = await db.ModelVersions.AsNoTracking()
-            .Where(v => v.State == ModelState.Active || v.State == ModelState.Kept)
-            .Select(v => new { v.Version, v.DataVersion, v.State })
-            .ToListAsync(cancellationToken);
-        foreach (var candidate in candidates.OrderByDescending(v => v.State == ModelState.Active).ThenByDescending(v => v.Version))
-        {
-            // What changed since the snapshot's data is read while the snapshot is still loading.
-            var changes = freshUsers.ReadChangesSinceAsync(candidate.DataVersion, cancellationToken);
-            var preloaded = preload is null ? default : await preload;
-            var model = preloaded.Version == candidate.Version ? preloaded.Model : snapshots.TryLoad(candidate.Version);
-            var changed = await changes;
-            if (model is not null)
-            {
-                var serving = new ServingModel(model, candidate.DataVersion);
-                freshUsers.Rebase(model, changed);
-                store.Publish(serving);
-                serving.Recommendations.WarmInBackground(model, logger);
-                logger.LogInformation("Serving snapshot version {Version}", model.Version);
-                return;
-            }
-        }
     }
 
     private static void EnsureSqliteDirectory(string? connectionString)

@@ -22,6 +22,7 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
 {
     private readonly ConcurrentDictionary<string, long> _changed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Folded> _folded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _deleted = new(StringComparer.Ordinal);
     private long _sequence;
 
     private sealed record Folded(long ModelVersion, long Sequence, UserVector Vector);
@@ -38,21 +39,71 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
         foreach (var userId in userIds)
         {
             _changed[userId] = Interlocked.Increment(ref _sequence);
+            _deleted.TryRemove(userId, out _);
         }
     }
+
+    /// <summary>
+    /// Records that these users were deleted (call after the deletion is committed): they are answered 404 and are
+    /// nobody's neighbour or similar user from now on, whatever model serves.
+    /// </summary>
+    public void MarkDeleted(IEnumerable<string> userIds)
+    {
+        foreach (var userId in userIds)
+        {
+            var sequence = Interlocked.Increment(ref _sequence);
+            _changed[userId] = sequence;
+            _deleted[userId] = sequence;
+        }
+    }
+
+    /// <summary>The indices in <paramref name="model"/> of users deleted since its data: excluded from every user list.</summary>
+    public IReadOnlySet<int> DeletedIndices(FactorModel model)
+    {
+        if (_deleted.IsEmpty)
+        {
+            return EmptySet;
+        }
+
+        var indices = new HashSet<int>();
+        foreach (var userId in _deleted.Keys)
+        {
+            if (model.Users.IndexOf(userId) is var index and >= 0)
+            {
+                indices.Add(index);
+            }
+        }
+
+        return indices;
+    }
+
+    private static readonly IReadOnlySet<int> EmptySet = new HashSet<int>();
 
     /// <summary>A model trained on data up to <paramref name="loadedSequence"/> was published.</summary>
     public void Published(long loadedSequence)
     {
-        foreach (var (userId, sequence) in _changed)
+        Forget(loadedSequence);
+        _folded.Clear();
+    }
+
+    /// <summary>Drops the marks at or below <paramref name="sequence"/>: a model that covers them serves now.</summary>
+    private void Forget(long sequence)
+    {
+        foreach (var (userId, marked) in _changed)
         {
-            if (sequence <= loadedSequence)
+            if (marked <= sequence)
             {
-                _changed.TryRemove(new KeyValuePair<string, long>(userId, sequence));
+                _changed.TryRemove(new KeyValuePair<string, long>(userId, marked));
             }
         }
 
-        _folded.Clear();
+        foreach (var (userId, marked) in _deleted)
+        {
+            if (marked <= sequence)
+            {
+                _deleted.TryRemove(new KeyValuePair<string, long>(userId, marked));
+            }
+        }
     }
 
     /// <summary>What the store changed since a data version: read by <see cref="ReadChangesSinceAsync"/>, applied by <see cref="Rebase"/>.</summary>
@@ -86,16 +137,13 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     /// <summary>The second half of <see cref="RebaseAsync"/>: marks what <paramref name="changes"/> found for <paramref name="model"/>.</summary>
     public void Rebase(FactorModel model, StoreChanges changes)
     {
-        foreach (var (userId, sequence) in _changed)
+        Forget(changes.Sequence);
+        MarkChanged(changes.Changed);
+        if (changes.PresentUsers is { } present)
         {
-            if (sequence <= changes.Sequence)
-            {
-                _changed.TryRemove(new KeyValuePair<string, long>(userId, sequence));
-            }
+            MarkDeleted(model.Users.Ids.Where(id => !present.Contains(id)));
         }
 
-        var gone = changes.PresentUsers is { } present ? model.Users.Ids.Where(id => !present.Contains(id)) : [];
-        MarkChanged(changes.Changed.Concat(gone));
         _folded.Clear();
     }
 

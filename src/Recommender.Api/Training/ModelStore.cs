@@ -18,8 +18,20 @@ public sealed class ModelStore
     private ServingModel? _current;
     private TaskCompletionSource<ServingModel> _published = NewSignal();
 
-    /// <summary>Serialises publication (training runs and activations), never queries.</summary>
+    /// <summary>Serialises publications (state change and swap; never training, loading or queries).</summary>
     internal SemaphoreSlim PublishGate { get; } = new(1, 1);
+
+    /// <summary>
+    /// The version an administrator activated, which automatic training runs leave serving; null when nothing is
+    /// pinned. Changed only by <see cref="ModelPublisher"/>, with the store.
+    /// </summary>
+    public long? PinnedVersion
+    {
+        get => Volatile.Read(ref _pinned) is var pinned && pinned > 0 ? pinned : null;
+        internal set => Volatile.Write(ref _pinned, value ?? 0);
+    }
+
+    private long _pinned;
 
     /// <summary>The serving model, or null before the first one is loaded or trained.</summary>
     public ServingModel? Current => Volatile.Read(ref _current);

@@ -42,23 +42,48 @@ public sealed class SnapshotStore(IOptions<ModelOptions> options, IHostEnvironme
         FactorModelSerializer.WriteFile(model, PathOf(model.Version));
     }
 
-    /// <summary>The snapshot of <paramref name="version"/>, or null when it is missing or unreadable.</summary>
-    public FactorModel? TryLoad(long version)
+    /// <summary>The snapshot of <paramref name="version"/>, or null and why when it is missing or cannot be read.</summary>
+    public (FactorModel? Model, string? Problem) Load(long version)
     {
         var path = PathOf(version);
         if (!File.Exists(path))
         {
-            return null;
+            return (null, $"the file {Path.GetFileName(path)} is missing.");
         }
 
         try
         {
-            return FactorModelSerializer.ReadFile(path);
+            var model = FactorModelSerializer.ReadFile(path);
+            return model.Version == version
+                ? (model, null)
+                : (null, $"the file {Path.GetFileName(path)} holds version {model.Version}.");
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             logger.LogError(e, "Snapshot {Path} is unreadable", path);
-            return null;
+            return (null, $"the file {Path.GetFileName(path)} is unreadable: {e.Message}");
+        }
+    }
+
+    /// <summary>Removes temporary files left by a snapshot write that a crash interrupted.</summary>
+    public void DeleteTemporaryFiles()
+    {
+        if (!Directory.Exists(_directory))
+        {
+            return;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(_directory, "model-*.bin.tmp"))
+        {
+            try
+            {
+                File.Delete(path);
+                logger.LogWarning("Deleted {Path}, left by an interrupted snapshot write", path);
+            }
+            catch (IOException e)
+            {
+                logger.LogWarning(e, "Could not delete {Path}", path);
+            }
         }
     }
 

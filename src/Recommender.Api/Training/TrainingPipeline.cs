@@ -21,20 +21,19 @@ public delegate IFactorTrainer TrainerFactory(TrainingParameters parameters);
 /// </summary>
 /// <remarks>
 /// The run first trains on a seeded holdout split, measuring the holdout metrics and the best epoch, then trains the
-/// model it publishes on every rating for that many epochs, so no rating is left out of the served model.
-/// The gate refuses non-finite models and a holdout RMSE worse than the serving model's by more than
-/// <see cref="TrainingOptions.MaxRmseRegression"/>.
+/// model it publishes on every rating for that many epochs, so no rating is left out of the served model. It also
+/// scores the serving model on the holdout ratings that model has not seen, for <see cref="ModelPublisher"/>'s gate
+/// to compare like with like. Automatic runs leave a pinned version serving.
 /// </remarks>
 public sealed class TrainingPipeline(
     IDbContextFactory<RecommenderDbContext> dbFactory,
     ModelStore store,
-    SnapshotStore snapshots,
+    ModelPublisher publisher,
     FreshUsers freshUsers,
     TrainingStatus status,
     TrainerFactory trainerFactory,
     IOptions<TrainingOptions> trainingOptions,
     IOptions<RatingsOptions> ratingsOptions,
-    IOptions<ModelOptions> modelOptions,
     TimeProvider time,
     ILogger<TrainingPipeline> logger)
 {
@@ -43,17 +42,16 @@ public sealed class TrainingPipeline(
     /// <summary>Ranking metrics are measured on a seeded sample of this many holdout users: ranking costs users × items × k.</summary>
     private const int MaxRankingUsers = 1000;
 
-    public async Task<TrainingOutcome> RunAsync(TrainingReason reason, CancellationToken stoppingToken)
+    public async Task<TrainingOutcome> RunAsync(TrainingReason reason, CancellationToken stoppingToken, string? forcedBy = null)
     {
         var options = trainingOptions.Value;
         status.Started(time.GetUtcNow());
-        await store.PublishGate.WaitAsync(stoppingToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(options.Timeout);
         var parameters = options.ToParameters(ratingsOptions.Value);
         try
         {
-            var (outcome, error) = await TrainAndPublishAsync(reason, parameters, timeout.Token);
+            var (outcome, error) = await TrainAndPublishAsync(reason, parameters, forcedBy, timeout.Token);
             status.Finished(time.GetUtcNow(), outcome, error);
             return outcome;
         }
@@ -72,16 +70,19 @@ public sealed class TrainingPipeline(
             status.Finished(time.GetUtcNow(), TrainingOutcome.Failed, message);
             return TrainingOutcome.Failed;
         }
-        finally
-        {
-            store.PublishGate.Release();
-        }
     }
 
-    private async Task<(TrainingOutcome, string?)> TrainAndPublishAsync(TrainingReason reason, TrainingParameters parameters, CancellationToken cancellationToken)
+    private async Task<(TrainingOutcome, string?)> TrainAndPublishAsync(
+        TrainingReason reason, TrainingParameters parameters, string? forcedBy, CancellationToken cancellationToken)
     {
         var options = trainingOptions.Value;
         var current = store.Current;
+        if (reason != TrainingReason.Manual && store.PinnedVersion is { } pinned)
+        {
+            logger.LogInformation("Training skipped: version {Version} is pinned (POST /api/model/retrain or DELETE /api/model/pin ends the pin)", pinned);
+            return (TrainingOutcome.Skipped, null);
+        }
+
         var loadedSequence = freshUsers.Sequence;
         RatingDataset data;
         long dataVersion;
@@ -109,6 +110,7 @@ public sealed class TrainingPipeline(
             version, parameters.Algorithm, data.Count, data.Users.Count, data.Items.Count);
         var clock = Stopwatch.StartNew();
         var history = new List<EpochReport>();
+        var evidence = GateEvidence.None;
         ModelMetrics? metrics = null;
         var finalParameters = parameters;
         if (options.HoldoutFraction > 0 && data.Count >= 10)
@@ -118,53 +120,48 @@ public sealed class TrainingPipeline(
             var evaluationParameters = holdout.Count < MinHoldoutForEarlyStopping ? parameters with { EarlyStoppingPatience = 0 } : parameters;
             var evaluation = await Task.Run(() => trainerFactory(evaluationParameters).Fit(train, holdout, r => Log(version, r, history), cancellationToken), cancellationToken);
             metrics = Evaluator.Evaluate(evaluation.Model, holdout, maxRankingUsers: MaxRankingUsers);
+            evidence = Compare(evaluation.Model, current?.Model, holdout, metrics);
             finalParameters = parameters with { Epochs = Math.Max(1, evaluation.BestEpoch), EarlyStoppingPatience = 0 };
         }
 
         var final = await Task.Run(() => trainerFactory(finalParameters).Fit(data, null, r => Log(version, r, metrics is null ? history : null), cancellationToken), cancellationToken);
         var model = final.Model.WithInfo(version, time.GetUtcNow(), metrics);
-        var fitSeconds = clock.Elapsed.TotalSeconds;
-
-        var rejection = Gate(model, metrics, current);
-        if (rejection is not null)
-        {
-            logger.LogWarning("Version {Version} rejected: {Reason}", version, rejection);
-            await RecordAsync(model, dataVersion, data, ModelState.Rejected, rejection, history, fitSeconds, cancellationToken);
-            return (TrainingOutcome.Rejected, rejection);
-        }
-
-        snapshots.Save(model);
-        var serving = new ServingModel(model, dataVersion);
-        await Task.Run(() => serving.Recommendations.Warm(model, parameters.EffectiveThreads, cancellationToken), cancellationToken);
-        await RecordAsync(model, dataVersion, data, ModelState.Active, null, history, fitSeconds, cancellationToken);
-        store.Publish(serving);
-        freshUsers.Published(loadedSequence);
-        logger.LogInformation(
-            "Published version {Version} in {Seconds:F2} s: holdout RMSE {Rmse:F4}, NDCG@10 {Ndcg:F4}",
-            version, fitSeconds, metrics?.Rmse, metrics?.NdcgAt10);
-        await PruneAsync(cancellationToken);
-        return (TrainingOutcome.Published, null);
+        var record = new RunRecord(data.Count, data.Users.Count, data.Items.Count, history, clock.Elapsed.TotalSeconds);
+        return await publisher.PublishTrainedAsync(
+            new PublishCandidate(model, dataVersion, loadedSequence, current, evidence, record, reason, forcedBy),
+            parameters.EffectiveThreads,
+            cancellationToken);
     }
 
-    private string? Gate(FactorModel model, ModelMetrics? metrics, ServingModel? current)
+    /// <summary>
+    /// The candidate and the serving model scored on the holdout ratings the serving model did not train on: its
+    /// users' rated items do not hold them (new ratings, new users, new items).
+    /// </summary>
+    private static GateEvidence Compare(FactorModel candidate, FactorModel? serving, RatingDataset holdout, ModelMetrics metrics)
     {
-        if (!model.IsFinite)
+        if (serving is null)
         {
-            return "The trained model has non-finite parameters.";
+            return new GateEvidence(metrics, 0, double.NaN, double.NaN);
         }
 
-        if (metrics is not null && !(double.IsFinite(metrics.Rmse) && double.IsFinite(metrics.Mae)))
+        var unseen = new RatingDatasetBuilder(holdout.Users, holdout.Items);
+        for (var n = 0; n < holdout.Count; n++)
         {
-            return "The holdout metrics are not finite.";
+            var user = serving.Users.IndexOf(holdout.Users.GetId(holdout.UserIndices[n]));
+            var item = serving.Items.IndexOf(holdout.Items.GetId(holdout.ItemIndices[n]));
+            if (user < 0 || item < 0 || !serving.User(user).HasRated(item))
+            {
+                unseen.Add(holdout.UserIndices[n], holdout.ItemIndices[n], holdout.Values[n]);
+            }
         }
 
-        var limit = trainingOptions.Value.MaxRmseRegression;
-        if (metrics is not null && current?.Model.Metrics is { } serving && metrics.Rmse > serving.Rmse + limit)
+        var comparable = unseen.Build();
+        if (comparable.Count < GateEvidence.MinComparable)
         {
-            return $"Holdout RMSE {metrics.Rmse:F4} is worse than the serving model's {serving.Rmse:F4} by more than {limit} (Training:MaxRmseRegression).";
+            return new GateEvidence(metrics, comparable.Count, double.NaN, double.NaN);
         }
 
-        return null;
+        return new GateEvidence(metrics, comparable.Count, Evaluator.Accuracy(candidate, comparable).Rmse, Evaluator.Accuracy(serving, comparable).Rmse);
     }
 
     private void Log(long version, EpochReport report, List<EpochReport>? history)
@@ -182,46 +179,6 @@ public sealed class TrainingPipeline(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return (await db.ModelVersions.MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0) + 1;
-    }
-
-    private async Task RecordAsync(
-        FactorModel model, long dataVersion, RatingDataset data, ModelState state, string? error,
-        List<EpochReport> history, double fitSeconds, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (state == ModelState.Active)
-        {
-            await db.ModelVersions.Where(v => v.State == ModelState.Active)
-                .ExecuteUpdateAsync(s => s.SetProperty(v => v.State, ModelState.Kept), cancellationToken);
-        }
-
-        var row = new ModelVersion
-        {
-            Version = model.Version,
-            CreatedAt = model.TrainedAt.ToUnixTimeMilliseconds(),
-            Algorithm = model.Parameters.Algorithm.ToString(),
-            Parameters = JsonSerializer.Serialize(model.Parameters, StoreJson.Options),
-            Metrics = model.Metrics is null ? null : JsonSerializer.Serialize(model.Metrics, StoreJson.Options),
-            State = state,
-            Error = error,
-            DataVersion = dataVersion,
-            RatingCount = data.Count,
-            UserCount = data.Users.Count,
-            ItemCount = data.Items.Count,
-            FitSeconds = fitSeconds,
-        };
-        row.Epochs.AddRange(history.Select(r => new TrainingEpoch
-        {
-            Epoch = r.Epoch,
-            Objective = r.Objective,
-            TrainRmse = r.TrainRmse,
-            ValidationRmse = r.ValidationRmse,
-            ElapsedSeconds = r.Elapsed.TotalSeconds,
-        }));
-        db.ModelVersions.Add(row);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 
     private async Task RecordFailureAsync(TrainingParameters parameters, string error, CancellationToken cancellationToken)
@@ -245,23 +202,5 @@ public sealed class TrainingPipeline(
         {
             logger.LogError(e, "Could not record the failed training run");
         }
-    }
-
-    /// <summary>Keeps the newest <see cref="ModelOptions.KeepVersions"/> published snapshots and the active one.</summary>
-    private async Task PruneAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var stale = await db.ModelVersions
-            .Where(v => v.State == ModelState.Kept)
-            .OrderByDescending(v => v.Version)
-            .Skip(Math.Max(0, modelOptions.Value.KeepVersions - 1))
-            .ToListAsync(cancellationToken);
-        foreach (var version in stale)
-        {
-            snapshots.Delete(version.Version);
-            version.State = ModelState.Pruned;
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -26,16 +26,30 @@ public sealed class TrainingTrigger
 
     private long _manualPending;
 
-    /// <summary>Asks for a run now; a manual request is remembered even if a data-change request is already queued.</summary>
-    public void Request(TrainingReason reason)
+    private string? _forcedBy;
+
+    /// <summary>
+    /// Asks for a run now; a manual request is remembered even if a data-change request is already queued.
+    /// <paramref name="forcedBy"/> (an API key name) asks for the manual run's model to be published past the quality
+    /// gate — never past its finiteness check.
+    /// </summary>
+    public void Request(TrainingReason reason, string? forcedBy = null)
     {
         if (reason == TrainingReason.Manual)
         {
+            if (forcedBy is not null)
+            {
+                Interlocked.Exchange(ref _forcedBy, forcedBy);
+            }
+
             Interlocked.Exchange(ref _manualPending, 1);
         }
 
         _requests.Writer.TryWrite(reason);
     }
+
+    /// <summary>Who asked to force the next manual run, once; null when nobody did.</summary>
+    internal string? TakeForcedBy() => Interlocked.Exchange(ref _forcedBy, null);
 
     /// <summary>Signals that ratings changed (the worker debounces these).</summary>
     public void RatingsChanged() => _changes.Writer.TryWrite(true);

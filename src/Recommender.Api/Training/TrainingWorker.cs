@@ -55,8 +55,9 @@ public sealed class TrainingWorker(
             }
 
             var reason = trigger.TakeManual() ? TrainingReason.Manual : TrainingReason.DataChanged;
+            var forcedBy = reason == TrainingReason.Manual ? trigger.TakeForcedBy() : null;
             logger.LogDebug("Training requested ({Reason})", reason);
-            await pipeline.RunAsync(reason, stoppingToken);
+            await pipeline.RunAsync(reason, stoppingToken, forcedBy);
         }
     }
 

@@ -55,13 +55,15 @@ public sealed partial class FactorModel
     /// The notebook's neighbour-weighted recommendation: the <paramref name="neighbors"/> users most similar to
     /// <paramref name="user"/> by cosine over predicted rows; each item's score is Σ similarity × the neighbour's
     /// unclipped predicted score; the user's rated items and <paramref name="exclude"/> are removed; best first.
-    /// <c>PredictedRating</c> of each result is the user's own clipped prediction for the item.
+    /// <c>PredictedRating</c> of each result is the user's own clipped prediction for the item. Users in
+    /// <paramref name="excludedUsers"/> (deleted since the model was trained, say) are never neighbours.
     /// </summary>
-    public NeighborRecommendation RecommendFromNeighbors(in UserVector user, int neighbors, int count, IReadOnlySet<int>? exclude = null)
+    public NeighborRecommendation RecommendFromNeighbors(
+        in UserVector user, int neighbors, int count, IReadOnlySet<int>? exclude = null, IReadOnlySet<int>? excludedUsers = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(neighbors);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var similar = SimilarUsers(user, neighbors, SimilarityBasis.PredictedRatings);
+        var similar = SimilarUsers(user, neighbors, SimilarityBasis.PredictedRatings, excludedUsers);
         var self = user;
         var ranked = NeighborRecommender.Aggregate(
             similar,

@@ -69,10 +69,11 @@ public sealed partial class FactorModel
     }
 
     /// <summary>
-    /// The <paramref name="count"/> trained users most similar to <paramref name="user"/> (never the user itself),
-    /// most similar first; ties go to the lower index.
+    /// The <paramref name="count"/> trained users most similar to <paramref name="user"/> (never the user itself, nor
+    /// any of <paramref name="excludedUsers"/>), most similar first; ties go to the lower index.
     /// </summary>
-    public IReadOnlyList<Neighbor> SimilarUsers(in UserVector user, int count, SimilarityBasis basis = SimilarityBasis.PredictedRatings)
+    public IReadOnlyList<Neighbor> SimilarUsers(
+        in UserVector user, int count, SimilarityBasis basis = SimilarityBasis.PredictedRatings, IReadOnlySet<int>? excludedUsers = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var similarity = new float[Users.Count];
@@ -105,6 +106,14 @@ public sealed partial class FactorModel
             }
         }
 
+        foreach (var v in excludedUsers ?? EmptySet)
+        {
+            if ((uint)v < (uint)similarity.Length)
+            {
+                similarity[v] = float.NaN;
+            }
+        }
+
         var top = TopN.Select(similarity, count, [], null, skipIndex: user.Index);
         return Array.ConvertAll(top, t => new Neighbor(t.Index, t.Score));
     }
@@ -128,6 +137,8 @@ public sealed partial class FactorModel
         var top = TopN.Select(similarity, count, [], null, skipIndex: itemIndex);
         return Array.ConvertAll(top, t => new Neighbor(t.Index, t.Score));
     }
+
+    private static readonly IReadOnlySet<int> EmptySet = new HashSet<int>();
 
     private static float[] RowNorms(float[] rows, int count)
     {

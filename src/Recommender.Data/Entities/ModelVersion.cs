@@ -37,8 +37,11 @@ public sealed class ModelVersion
 
     public ModelState State { get; set; }
 
-    /// <summary>Why the run was rejected or failed.</summary>
+    /// <summary>Why the run was rejected or failed, or why a published snapshot can no longer be served.</summary>
     public string? Error { get; set; }
+
+    /// <summary>An audit note: who published the version past the quality gate with force, and what the gate said.</summary>
+    public string? Note { get; set; }
 
     /// <summary>The store's data version the run trained on.</summary>
     public long DataVersion { get; set; }

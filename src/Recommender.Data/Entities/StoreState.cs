@@ -17,4 +17,10 @@ public sealed class StoreState
     /// only an older one needs its users checked against the store.
     /// </summary>
     public long UserDeletedVersion { get; set; }
+
+    /// <summary>
+    /// The version an administrator activated (a rollback, or a roll forward): automatic training runs leave it serving
+    /// until a manual retrain publishes a new model or the pin is removed. Null when nothing is pinned.
+    /// </summary>
+    public long? PinnedVersion { get; set; }
 }

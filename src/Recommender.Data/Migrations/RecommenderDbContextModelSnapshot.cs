@@ -65,6 +65,9 @@ namespace Recommender.Data.Migrations
                     b.Property<string>("Metrics")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Parameters")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -114,6 +117,9 @@ namespace Recommender.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("DataVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PinnedVersion")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("UserDeletedVersion")

@@ -1,5 +1,6 @@
 // The model column: GET /api/model (version, algorithm, holdout metrics, the per-epoch training history),
-// GET /api/model/versions with "activate", and "retrain" (202, then poll until the trainer reports back).
+// GET /api/model/versions with "activate" (which pins the version), "unpin" (DELETE /api/model/pin), and "retrain"
+// (202, then poll until the trainer reports back).
 
 import { request, url } from './api.js';
 import { lineChart } from './chart.js';
@@ -13,6 +14,7 @@ let modelChanged = async () => {};
 export function setupModelPanel(onModelChanged) {
     modelChanged = onModelChanged;
     document.getElementById('retrain').addEventListener('click', retrain);
+    document.getElementById('unpin').addEventListener('click', unpin);
     document.getElementById('versions').addEventListener('click', event => {
         const button = event.target.closest('button[data-version]');
         if (button) {
@@ -43,6 +45,11 @@ function showModel(model) {
         document.getElementById(`metric-${id}`).textContent = fmt(value, digits);
     }
 
+    const pinned = model.pinnedVersion ?? null;
+    document.getElementById('model-pin').textContent = pinned === null
+        ? 'no: training runs publish when they pass the quality gate'
+        : `version ${pinned}: automatic training runs leave it serving until it is unpinned or a manual retrain publishes`;
+    document.getElementById('unpin').hidden = pinned === null;
     showTraining(model.training);
     const epochs = model.history ?? [];
     fill(document.getElementById('loss-charts'), epochs.length === 0 ? note('No training history.') : [
@@ -85,7 +92,7 @@ function showVersions(versions) {
             rows: shown.map(v => [
                 [String(v.version), h('span', { class: 'created' }, when(v.createdAt))],
                 [
-                    h('span', { class: `state state-${v.state}`, title: v.error ?? `${v.ratingCount} ratings` }, v.state),
+                    h('span', { class: `state state-${v.state}`, title: v.error ?? v.note ?? `${v.ratingCount} ratings` }, v.note ? `${v.state} (forced)` : v.state),
                     v.state === 'kept'
                         ? h('button', { type: 'button', class: 'activate', dataset: { version: v.version }, 'aria-label': `Activate version ${v.version}` }, 'Activate')
                         : null,
@@ -102,9 +109,20 @@ async function activate(version) {
         await request(url`api/model/versions/${version}/activate`, { method: 'POST' });
         clearProblem();
         await modelChanged();
-        announce(`Version ${version} is serving.`);
+        announce(`Version ${version} is serving, pinned.`);
     } catch (error) {
         showProblem(error, `Activating version ${version}`);
+    }
+}
+
+async function unpin() {
+    try {
+        await request('api/model/pin', { method: 'DELETE' });
+        clearProblem();
+        await modelChanged();
+        announce('Unpinned: the next automatic training run may replace the serving version.');
+    } catch (error) {
+        showProblem(error, 'Unpinning');
     }
 }
 

@@ -1,0 +1,218 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Options;
+using Recommender.Core.Model;
+using Recommender.Core.Training;
+using Recommender.Data;
+using Recommender.Data.Entities;
+
+namespace Recommender.Api.Training;
+
+/// <summary>What a training run measured for the quality gate.</summary>
+/// <param name="Holdout">The candidate's metrics on the run's holdout (null without a holdout).</param>
+/// <param name="Comparable">
+/// The holdout ratings the serving model did not train on (written since), on which both models are scored: like
+/// against like, whatever the data did since the serving model was trained.
+/// </param>
+/// <param name="CandidateRmse">The candidate's RMSE on <paramref name="Comparable"/> ratings.</param>
+/// <param name="ServingRmse">The serving model's RMSE on the same ratings.</param>
+public sealed record GateEvidence(ModelMetrics? Holdout, int Comparable, double CandidateRmse, double ServingRmse)
+{
+    /// <summary>Fewer ratings than this are too noisy to compare RMSE on (and fewer unseen ones mean the data barely changed).</summary>
+    public const int MinComparable = 100;
+
+    public static readonly GateEvidence None = new(null, 0, double.NaN, double.NaN);
+}
+
+/// <summary>A trained model offered for publication, with what its version record and the gate need.</summary>
+/// <param name="Model">The model, stamped with its version, time and holdout metrics.</param>
+/// <param name="DataVersion">The store's data version the run trained on.</param>
+/// <param name="LoadedSequence">The fresh-user sequence read before the ratings were loaded.</param>
+/// <param name="TrainedAgainst">The serving model when the run began: the gate compared against it.</param>
+/// <param name="Evidence">What the run measured for the gate.</param>
+/// <param name="Record">The run's sizes, history and duration.</param>
+/// <param name="Reason">Why the run ran; a manual run that publishes ends a pin.</param>
+/// <param name="ForcedBy">The API key name that asked to publish past the gate, or null.</param>
+public sealed record PublishCandidate(
+    FactorModel Model,
+    long DataVersion,
+    long LoadedSequence,
+    ServingModel? TrainedAgainst,
+    GateEvidence Evidence,
+    RunRecord Record,
+    TrainingReason Reason,
+    string? ForcedBy);
+
+/// <summary>The sizes, history and duration of a run, as its version row records them.</summary>
+public sealed record RunRecord(int Ratings, int Users, int Items, IReadOnlyList<EpochReport> History, double FitSeconds);
+
+/// <summary>
+/// The one place a model becomes the serving model: a trained candidate (gate, snapshot, warm-up, version state,
+/// swap), an activated version (pin, rebase, swap) and the snapshot served at start-up. Publications are serialised by
+/// <see cref="ModelStore.PublishGate"/>, held only for the state change and the swap — never while a model trains or
+/// loads — so an activation answers at once whatever the trainer is doing.
+/// </summary>
+public sealed partial class ModelPublisher(
+    IDbContextFactory<RecommenderDbContext> dbFactory,
+    ModelStore store,
+    SnapshotStore snapshots,
+    FreshUsers freshUsers,
+    IOptions<TrainingOptions> trainingOptions,
+    IOptions<ModelOptions> modelOptions,
+    ILogger<ModelPublisher> logger)
+{
+    /// <summary>Gates <paramref name="candidate"/> and, when it passes, makes it the serving model.</summary>
+    public async Task<(TrainingOutcome Outcome, string? Error)> PublishTrainedAsync(
+        PublishCandidate candidate, int warmThreads, CancellationToken cancellationToken)
+    {
+        var model = candidate.Model;
+        string? note = null;
+        var rejection = Gate(candidate);
+        if (rejection is not null && candidate.ForcedBy is { } forcedBy && model.IsFinite)
+        {
+            note = $"Published with force by '{forcedBy}'; the gate said: {rejection}";
+            logger.LogWarning("Version {Version} published past the quality gate with force by {Key}: {Reason}", model.Version, forcedBy, rejection);
+            rejection = null;
+        }
+
+        if (rejection is not null)
+        {
+            logger.LogWarning("Version {Version} rejected: {Reason}", model.Version, rejection);
+            await RecordAsync(candidate, ModelState.Rejected, rejection, null, cancellationToken);
+            return (TrainingOutcome.Rejected, rejection);
+        }
+
+        snapshots.Save(model);
+        var serving = new ServingModel(model, candidate.DataVersion);
+        await Task.Run(() => serving.Recommendations.Warm(model, warmThreads, cancellationToken), cancellationToken);
+        await store.PublishGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!ReferenceEquals(store.Current, candidate.TrainedAgainst))
+            {
+                // An administrator activated a version while this run trained: that choice is newer than this run.
+                var superseded = $"Version {store.Current?.Model.Version} was activated while this run trained; this run was not published.";
+                logger.LogWarning("Version {Version} not published: {Reason}", model.Version, superseded);
+                snapshots.Delete(model.Version);
+                await RecordAsync(candidate, ModelState.Rejected, superseded, null, cancellationToken);
+                return (TrainingOutcome.Rejected, superseded);
+            }
+
+            var unpin = candidate.Reason == TrainingReason.Manual;
+            await RecordAsync(candidate, ModelState.Active, null, note, cancellationToken, unpin);
+            store.Publish(serving);
+            if (unpin)
+            {
+                store.PinnedVersion = null;
+            }
+
+            freshUsers.Published(candidate.LoadedSequence);
+        }
+        finally
+        {
+            store.PublishGate.Release();
+        }
+
+        logger.LogInformation(
+            "Published version {Version} in {Seconds:F2} s: holdout RMSE {Rmse:F4}, NDCG@10 {Ndcg:F4}",
+            model.Version, candidate.Record.FitSeconds, model.Metrics?.Rmse, model.Metrics?.NdcgAt10);
+        await PruneAsync(cancellationToken);
+        return (TrainingOutcome.Published, null);
+    }
+
+    /// <summary>Why <paramref name="candidate"/> must not serve, or null.</summary>
+    private string? Gate(PublishCandidate candidate)
+    {
+        var model = candidate.Model;
+        if (!model.IsFinite)
+        {
+            return "The trained model has non-finite parameters.";
+        }
+
+        var evidence = candidate.Evidence;
+        if (evidence.Holdout is { } metrics && !(double.IsFinite(metrics.Rmse) && double.IsFinite(metrics.Mae)))
+        {
+            return "The holdout metrics are not finite.";
+        }
+
+        var limit = trainingOptions.Value.MaxRmseRegression;
+        if (evidence.Comparable >= GateEvidence.MinComparable)
+        {
+            return evidence.CandidateRmse > evidence.ServingRmse + limit
+                ? $"On the {evidence.Comparable} holdout ratings the serving model has not seen, RMSE {evidence.CandidateRmse:F4} is worse than the serving model's {evidence.ServingRmse:F4} by more than {limit} (Training:MaxRmseRegression)."
+                : null;
+        }
+
+        // The data has barely changed since the serving model: its own holdout RMSE is measured on the same kind of data.
+        // A holdout of a few ratings says nothing either way (the notebook's demo holds out four).
+        return evidence.Holdout is { TestCount: >= GateEvidence.MinComparable } holdout
+            && candidate.TrainedAgainst?.Model.Metrics is { TestCount: >= GateEvidence.MinComparable } serving
+            && holdout.Rmse > serving.Rmse + limit
+            ? $"Holdout RMSE {holdout.Rmse:F4} is worse than the serving model's {serving.Rmse:F4} by more than {limit} (Training:MaxRmseRegression)."
+            : null;
+    }
+
+    private async Task RecordAsync(
+        PublishCandidate candidate, ModelState state, string? error, string? note, CancellationToken cancellationToken, bool unpin = false)
+    {
+        var model = candidate.Model;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (state == ModelState.Active)
+        {
+            await db.ModelVersions.Where(v => v.State == ModelState.Active)
+                .ExecuteUpdateAsync(s => s.SetProperty(v => v.State, ModelState.Kept), cancellationToken);
+            if (unpin)
+            {
+                await db.SetPinnedVersionAsync(null, cancellationToken);
+            }
+        }
+
+        var row = new ModelVersion
+        {
+            Version = model.Version,
+            CreatedAt = model.TrainedAt.ToUnixTimeMilliseconds(),
+            Algorithm = model.Parameters.Algorithm.ToString(),
+            Parameters = JsonSerializer.Serialize(model.Parameters, StoreJson.Options),
+            Metrics = model.Metrics is null ? null : JsonSerializer.Serialize(model.Metrics, StoreJson.Options),
+            State = state,
+            Error = error,
+            Note = note,
+            DataVersion = candidate.DataVersion,
+            RatingCount = candidate.Record.Ratings,
+            UserCount = candidate.Record.Users,
+            ItemCount = candidate.Record.Items,
+            FitSeconds = candidate.Record.FitSeconds,
+        };
+        row.Epochs.AddRange(candidate.Record.History.Select(r => new TrainingEpoch
+        {
+            Epoch = r.Epoch,
+            Objective = r.Objective,
+            TrainRmse = r.TrainRmse,
+            ValidationRmse = r.ValidationRmse,
+            ElapsedSeconds = r.Elapsed.TotalSeconds,
+        }));
+        db.ModelVersions.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Keeps the newest <see cref="ModelOptions.KeepVersions"/> published snapshots and the active one.</summary>
+    private async Task PruneAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var stale = await db.ModelVersions
+            .Where(v => v.State == ModelState.Kept)
+            .OrderByDescending(v => v.Version)
+            .Skip(Math.Max(0, modelOptions.Value.KeepVersions - 1))
+            .ToListAsync(cancellationToken);
+        foreach (var version in stale)
+        {
+            snapshots.Delete(version.Version);
+            version.State = ModelState.Pruned;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}
