@@ -17,7 +17,7 @@ public class EaseTests
         // XᵀX = [[2,2,1],[2,3,2],[1,2,2]] (co-occurrence counts); with λ = 1, G = [[3,2,1],[2,4,2],[1,2,3]],
         // P = G⁻¹ = [[½,−¼,0],[−¼,½,−¼],[0,−¼,½]] (det 16, see CholeskyInverseTests), every P_jj = ½, so
         // B_ij = −P_ij/P_jj: B = [[0,½,0],[½,0,½],[0,½,0]].
-        var model = RankingTrainer.Fit(RankingParameters.For(RankingAlgorithm.Ease) with { Regularization = 1f }, HandCase()).Model;
+        var model = RankingTrainer.Fit(RankingParameters.For(RankingAlgorithm.Ease) with { Regularization = 1f, PositiveThreshold = null }, HandCase()).Model;
 
         float[] expected = [0, 0.5f, 0, 0.5f, 0, 0.5f, 0, 0.5f, 0];
         Assert.Equal(expected.Length, model.Weights.Length);

@@ -87,7 +87,7 @@ public class ImplicitAlsTests
             Small with { Epochs = 6 },
             Small with { Epochs = 5, Alpha = 5f },
             Small with { Epochs = 5, Regularization = 2f },
-            Small with { Epochs = 5, RegularizationExponent = 1f },
+            Small with { Epochs = 5, RegularizationExponent = 0.5f },
             Small with { Epochs = 5, ConjugateGradientSteps = 1 },
             Small with { Epochs = 5, InitStandardDeviation = 0.5 },
             Small with { Epochs = 5, PositiveThreshold = 4.5f },

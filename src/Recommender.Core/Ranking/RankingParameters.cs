@@ -8,7 +8,9 @@ namespace Recommender.Core.Ranking;
 /// </summary>
 /// <remarks>
 /// The defaults were chosen by 5-fold cross-validation of NDCG@10 on the MovieLens latest-small training split only
-/// (see the README, "Recommendation quality").
+/// (see the README, "Recommendation quality"): EASE λ = 300 with ratings ≥ 3 as interactions (0.1990 against 0.1871 for
+/// the best λ with every rating); implicit ALS k = 128, α = 5, λ = 30, ν = 1, ratings ≥ 3 (0.1971); popularity over
+/// ratings ≥ 4 (0.1154 against 0.1129 for every rating, within one standard deviation).
 /// </remarks>
 public sealed record RankingParameters
 {
@@ -20,13 +22,14 @@ public sealed record RankingParameters
     public RankingAlgorithm Algorithm { get; init; } = RankingAlgorithm.Ease;
 
     /// <summary>L2 regularization λ: EASE's λ‖B‖² weight; implicit ALS's λ on ‖p_u‖² and ‖q_i‖² (see <see cref="RegularizationExponent"/>).</summary>
-    public float Regularization { get; init; } = 200f;
+    public float Regularization { get; init; } = 300f;
 
     /// <summary>
     /// A rating counts as an interaction (x_ui = 1) when it is at least this value; null counts every rating. Every
-    /// rated item is excluded from the user's recommendations either way.
+    /// rated item is excluded from the user's recommendations either way. Ratings of 3 and up carry the most signal
+    /// under cross-validation: a low rating says the user saw the item, but not that it resembles what they will like.
     /// </summary>
-    public float? PositiveThreshold { get; init; }
+    public float? PositiveThreshold { get; init; } = 3f;
 
     /// <summary>Implicit ALS: number of latent factors k.</summary>
     public int Factors { get; init; } = 128;
@@ -35,7 +38,7 @@ public sealed record RankingParameters
     public int Epochs { get; init; } = 16;
 
     /// <summary>Implicit ALS: confidence weight α of an interaction, c_ui = 1 + α x_ui.</summary>
-    public float Alpha { get; init; } = 10f;
+    public float Alpha { get; init; } = 5f;
 
     /// <summary>Implicit ALS: conjugate-gradient steps per row and alternation, warm-started from the previous row.</summary>
     public int ConjugateGradientSteps { get; init; } = 3;
@@ -72,15 +75,16 @@ public sealed record RankingParameters
     /// <summary>The defaults of <paramref name="algorithm"/>.</summary>
     public static RankingParameters For(RankingAlgorithm algorithm) => algorithm switch
     {
-        RankingAlgorithm.Popularity => new RankingParameters { Algorithm = algorithm, Regularization = 0f },
+        RankingAlgorithm.Popularity => new RankingParameters { Algorithm = algorithm, Regularization = 0f, PositiveThreshold = 4f },
         RankingAlgorithm.Ease => new RankingParameters(),
         RankingAlgorithm.ImplicitAls => new RankingParameters
         {
             Algorithm = algorithm,
-            Regularization = 1f,
+            Regularization = 30f,
             Factors = 128,
             Epochs = 16,
-            Alpha = 10f,
+            Alpha = 5f,
+            RegularizationExponent = 1f,
         },
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown ranking algorithm."),
     };
