@@ -43,7 +43,7 @@ internal static partial class BenchCommand
             var only = BenchRanking(train, threads, repeats, output);
             if (json)
             {
-                output.WriteLine(JsonSerializer.Serialize(new { only.EaseFitSeconds, only.IalsFitSeconds, only.IalsUpdatesPerSecond, threads, repeats }, Camel));
+                output.WriteLine(JsonSerializer.Serialize(new { only.EaseFitSeconds, only.IalsFitSeconds, only.IalsUpdatesPerSecond, only.EaseRecommendationsPerSecond, only.IalsRecommendationsPerSecond, threads, repeats }, Camel));
             }
 
             return 0;
@@ -102,6 +102,8 @@ internal static partial class BenchCommand
                 easeFitSeconds = ranking.EaseFitSeconds,
                 ialsFitSeconds = ranking.IalsFitSeconds,
                 ialsUpdatesPerSecond = ranking.IalsUpdatesPerSecond,
+                easeRecommendationsPerSecond = ranking.EaseRecommendationsPerSecond,
+                ialsRecommendationsPerSecond = ranking.IalsRecommendationsPerSecond,
                 updatesPerSecond = fastRun.UpdatesPerSecond,
                 rmse = fastRun.Rmse,
                 fitSeconds = fastRun.FitSeconds,
