@@ -58,16 +58,28 @@ public class EaseTests
         }
     }
 
-    [Fact]
-    public void Ease_GivesTheSameWeights_ForTheSameDataAndAnyThreadCount()
+    [Theory]
+    [InlineData(40, 30)]
+    [InlineData(12, 40)]
+    public void Ease_GivesTheSameWeights_ForTheSameDataAndAnyThreadCount(int users, int items)
     {
-        var data = Synthetic.Groups(users: 40, items: 30, groups: 3, density: 0.5, noise: 0.1, seed: 5);
+        // 40 users × 30 items take the direct inverse, 12 × 40 the Woodbury form.
+        var data = Synthetic.Groups(users, items, groups: 3, density: 0.5, noise: 0.1, seed: 5);
         var parameters = RankingParameters.For(RankingAlgorithm.Ease) with { Regularization = 10f };
 
         var one = RankingTrainer.Fit(parameters with { Threads = 1 }, data).Model;
         var two = RankingTrainer.Fit(parameters with { Threads = 2 }, data).Model;
 
         Assert.Equal(one.Weights, two.Weights);
+        Assert.NotEmpty(one.Weights);
+    }
+
+    [Fact]
+    public void Fit_RefusesAnEmptyDataset()
+    {
+        var empty = new RatingDatasetBuilder().Build();
+
+        Assert.Throws<ArgumentException>(() => RankingTrainer.Fit(RankingParameters.For(RankingAlgorithm.Ease), empty));
     }
 
     [Fact]

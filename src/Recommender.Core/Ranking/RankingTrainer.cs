@@ -27,6 +27,11 @@ public static class RankingTrainer
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(train);
         parameters.Validate();
+        if (train.Count == 0)
+        {
+            throw new ArgumentException("Cannot fit a ranking model to an empty dataset.", nameof(train));
+        }
+
         var clock = Stopwatch.StartNew();
         var x = Interactions.Build(train, parameters.IsPositive);
         var activeItems = Enumerable.Range(0, x.Items).Where(i => x.ByItem.Offsets[i + 1] > x.ByItem.Offsets[i]).ToArray();
