@@ -124,6 +124,29 @@ public class RankingModelSerializerTests
         Assert.Throws<InvalidDataException>(() => RankingModelSerializer.Read(new MemoryStream(badItem)));
     }
 
+    [Theory]
+    [InlineData(RankingAlgorithm.Popularity)]
+    [InlineData(RankingAlgorithm.Ease)]
+    [InlineData(RankingAlgorithm.ImplicitAls)]
+    public void Read_ThrowsOnlyInvalidData_ForRandomlyCorruptedBytes(RankingAlgorithm algorithm)
+    {
+        var bytes = Bytes(Model(algorithm));
+        var random = new Random(17);
+        for (var trial = 0; trial < 1500; trial++)
+        {
+            // Half the trials corrupt the header and ids, where a bad size would do the most harm.
+            var copy = (byte[])bytes.Clone();
+            for (var flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                copy[random.Next(trial % 2 == 0 ? Math.Min(copy.Length, 400) : copy.Length)] = (byte)random.Next(256);
+            }
+
+            var error = Record.Exception(() => RankingModelSerializer.Read(new MemoryStream(copy)));
+
+            Assert.True(error is null or InvalidDataException, $"trial {trial}: {error}");
+        }
+    }
+
     private static string ReplaceFirst(string text, string old, string replacement)
     {
         var at = text.IndexOf(old, StringComparison.Ordinal);

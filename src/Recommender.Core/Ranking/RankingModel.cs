@@ -46,7 +46,10 @@ public sealed partial class RankingModel : ITopNRecommender
             {
                 throw new ArgumentException("The rated-item offsets decrease.");
             }
+        }
 
+        for (var u = 0; u < users.Count; u++)
+        {
             for (var n = rated.Offsets[u]; n < rated.Offsets[u + 1]; n++)
             {
                 if ((uint)rated.Columns[n] >= (uint)items.Count || (n > rated.Offsets[u] && rated.Columns[n] <= rated.Columns[n - 1]))
