@@ -7,9 +7,9 @@ namespace Recommender.Cli;
 internal sealed class UsageException(string message) : Exception(message);
 
 /// <summary><c>--name value</c> pairs and bare <c>--flag</c>s. Every option must be read, so a typo is an error.</summary>
-internal sealed class CommandLine
+internal sealed partial class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["--json"];
+    private static readonly HashSet<string> Flags = ["--json", "--ranking-only"];
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
@@ -80,7 +80,7 @@ internal sealed class CommandLine
             null or "biased-sgd" => Algorithm.BiasedSgd,
             "als" => Algorithm.Als,
             "notebook" => Algorithm.Notebook,
-            var other => throw new UsageException($"--algorithm must be biased-sgd, als or notebook, not '{other}'."),
+            var other => throw new UsageException($"--algorithm must be biased-sgd, als, notebook, ease, ials or popularity, not '{other}'."),
         };
         var p = TrainingParameters.For(algorithm);
         p = p with

@@ -15,9 +15,11 @@ namespace Recommender.Cli
             verbs:
               train     --input FILE [--holdout F] [model options]           train and report holdout metrics
               evaluate  --train FILE --test FILE [model options] [--json]    fit on one file, score another
-              cross-validate --input FILE [--folds N] [model options] [--json]  k-fold CV for tuning
-              bench     --train FILE --test FILE [--factors N] [--epochs N] [--threads N] [--json]
-                        the notebook's scalar trainer against the fast trainer, same data, one process
+              cross-validate --input FILE [--folds N] [model options] [--json]  k-fold CV for tuning (ranking
+                        algorithms: comma-separated values form a grid, reported by NDCG@10, best first)
+              bench     --train FILE --test FILE [--factors N] [--epochs N] [--threads N] [--repeat N] [--ranking-only] [--json]
+                        the notebook's scalar trainer against the fast trainer, same data, one process; then
+                        EASE and implicit ALS (k = 128, 16 epochs) fit seconds
 
               generate  --output FILE [--users N] [--items N] [--ratings N] [--rank N] [--noise X] [--skew X]
                         [--seed N] [--test-fraction F --test-output FILE]   seeded synthetic ratings
@@ -25,11 +27,18 @@ namespace Recommender.Cli
               import    --url URL --input FILE [--format auto|csv|tab|dat] [--api-key KEY]
                         stream a rating file into a running service (POST /api/ratings/import)
 
-            model options:
+            model options (rating algorithms):
               --algorithm biased-sgd|als|notebook   --factors N   --epochs N   --learning-rate X
               --decay X   --regularization X   --bias-regularization X   --init-std X   --seed N
               --validation F (hold out F of the training file for early stopping)   --patience N
               --min-rating X   --max-rating X   --threads N (0 = one per processor; the model does not depend on it)
+
+            ranking options (--algorithm ease|ials|popularity; no RMSE, ranking metrics only):
+              --regularization X (λ)   --positive-threshold X|none (ratings >= X count as interactions; none = every rating)
+              ials: --factors N   --epochs N   --alpha X (confidence 1 + αx)   --regularization-exponent X (ν, 0..1)
+                    --cg-steps N   --init-std X
+              ease: --max-items N (refused above it: memory grows as items²)
+              --seed N   --threads N
 
             files: MovieLens u.data (tab), ratings.dat (::), ratings.csv, or user,item,rating[,timestamp] CSV.
             """;

@@ -85,6 +85,54 @@ public sealed class CliTests : IDisposable
         Assert.Contains("over 3 folds", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ease")]
+    [InlineData("ials")]
+    [InlineData("popularity")]
+    public void Evaluate_ReportsRankingMetricsAndNoRmse_ForARankingAlgorithm(string algorithm)
+    {
+        var (train, test) = Files();
+        var (code, output, _) = Run("evaluate", "--train", train, "--test", test, "--algorithm", algorithm,
+            "--regularization", "5", "--factors", "4", "--epochs", "3", "--alpha", "5", "--positive-threshold", "3", "--json");
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("rmse").ValueKind);
+        Assert.Equal(algorithm, json.RootElement.GetProperty("algorithm").GetString());
+        Assert.InRange(json.RootElement.GetProperty("ndcgAt10").GetDouble(), 0, 1);
+        Assert.InRange(json.RootElement.GetProperty("precisionAt10").GetDouble(), 0, 1);
+        Assert.InRange(json.RootElement.GetProperty("recallAt10").GetDouble(), 0, 1);
+        Assert.Equal(3, json.RootElement.GetProperty("positiveThreshold").GetDouble());
+    }
+
+    [Fact]
+    public void CrossValidate_RanksEveryCombinationOfTheListedValues_ByNdcg()
+    {
+        var (train, _) = Files();
+        var (code, output, _) = Run("cross-validate", "--input", train, "--folds", "3", "--algorithm", "ease",
+            "--regularization", "1,10", "--positive-threshold", "none,3.5", "--json");
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        var results = json.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("ndcgAt10").GetDouble()).ToList();
+        Assert.Equal(4, results.Count);
+        Assert.Equal(results.OrderDescending(), results);
+        Assert.Equal(results[0], json.RootElement.GetProperty("best").GetProperty("ndcgAt10").GetDouble());
+    }
+
+    [Fact]
+    public void Bench_RankingOnly_PrintsEaseAndIalsFitSeconds()
+    {
+        var (train, test) = Files();
+        var (code, output, _) = Run("bench", "--train", train, "--test", test, "--ranking-only", "--repeat", "1", "--threads", "2", "--json");
+
+        Assert.Equal(0, code);
+        Assert.Contains("ease", output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        Assert.True(json.RootElement.GetProperty("easeFitSeconds").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("ialsUpdatesPerSecond").GetDouble() > 0);
+    }
+
     [Fact]
     public void Evaluate_ReportsTheLineNumber_OfAMalformedLine()
     {
@@ -100,6 +148,9 @@ public sealed class CliTests : IDisposable
     [InlineData("evaluate", "--train", "a", "--test", "b", "--factors", "many")]
     [InlineData("evaluate", "--train", "a", "--test", "b", "--algorithm", "magic")]
     [InlineData("evaluate", "--train", "a", "--test", "b", "--typo", "1")]
+    [InlineData("evaluate", "--train", "a", "--test", "b", "--algorithm", "ease", "--regularization", "0")]
+    [InlineData("evaluate", "--train", "a", "--test", "b", "--algorithm", "ials", "--alpha", "lots")]
+    [InlineData("cross-validate", "--input", "a", "--algorithm", "ease", "--regularization", "1,x")]
     [InlineData("fly")]
     public void UsageErrors_ExitWithTwoAndNameTheProblem(params string[] args)
     {

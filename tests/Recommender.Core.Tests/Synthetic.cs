@@ -81,4 +81,29 @@ internal static class Synthetic
 
         return builder.Build();
     }
+
+    /// <summary>
+    /// Planted implicit structure: users and items fall into <paramref name="groups"/> equal groups; a user rates each
+    /// item of their own group with probability <paramref name="density"/> and any other item with probability
+    /// <paramref name="noise"/>. Every rating is drawn uniformly from {4, 4.5, 5}, so the values say nothing about the
+    /// item: only which items a user rated carries the structure.
+    /// </summary>
+    public static RatingDataset Groups(int users, int items, int groups, double density, double noise, int seed)
+    {
+        var random = new Random(seed);
+        var builder = new RatingDatasetBuilder(new IdMap(Enumerable.Range(0, users).Select(u => $"u{u}")), new IdMap(Enumerable.Range(0, items).Select(i => $"i{i}")));
+        for (var u = 0; u < users; u++)
+        {
+            for (var i = 0; i < items; i++)
+            {
+                var same = u * groups / users == i * groups / items;
+                if (random.NextDouble() < (same ? density : noise))
+                {
+                    builder.Add(u, i, 4f + 0.5f * random.Next(3));
+                }
+            }
+        }
+
+        return builder.Build();
+    }
 }

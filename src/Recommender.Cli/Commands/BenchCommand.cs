@@ -13,7 +13,7 @@ namespace Recommender.Cli.Commands;
 /// moment of contention on a shared machine does not decide them. Each pair is followed by N separate single-thread
 /// runs at once, whose speed-up over one run shows what the machine offered N threads at the time.
 /// </summary>
-internal static class BenchCommand
+internal static partial class BenchCommand
 {
     public static int Run(CommandLine options, TextWriter output, TextWriter error)
     {
@@ -25,6 +25,7 @@ internal static class BenchCommand
         var seed = options.Int("--seed") ?? 42;
         var repeats = options.Int("--repeat") ?? 5;
         var json = options.Flag("--json");
+        var rankingOnly = options.Flag("--ranking-only");
         options.EnsureAllRead();
         if (threads is < 1 or > 1024)
         {
@@ -37,6 +38,17 @@ internal static class BenchCommand
         }
 
         var (train, test) = EvaluateCommand.LoadPair(trainPath, testPath);
+        if (rankingOnly)
+        {
+            var only = BenchRanking(train, threads, repeats, output);
+            if (json)
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { only.EaseFitSeconds, only.IalsFitSeconds, only.IalsUpdatesPerSecond, only.EaseRecommendationsPerSecond, only.IalsRecommendationsPerSecond, threads, repeats }, Camel));
+            }
+
+            return 0;
+        }
+
         var fast = TrainingParameters.For(Algorithm.BiasedSgd) with { Factors = factors, Epochs = epochs, Seed = seed, EarlyStoppingPatience = 0, Threads = threads };
         var scalar = TrainingParameters.For(Algorithm.Notebook) with { Factors = factors, Epochs = epochs, Seed = seed, LearningRate = 0.005f };
         error.WriteLine($"bench: {train.Count:N0} training ratings, k = {factors}, {epochs} epochs, {threads} thread(s)");
@@ -82,10 +94,16 @@ internal static class BenchCommand
             output.WriteLine($"{threads} threads vs 1    {Output.F(threadSpeedup, "F2")}x (median of {repeats} alternated pairs)");
             output.WriteLine($"{threads} separate runs vs 1  {Output.F(hostSpeedup!.Value, "F2")}x ({threads} 1-thread runs at once after each pair: what the machine gave {threads} threads)");
         }
+        var ranking = BenchRanking(train, threads, repeats, output);
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(new
             {
+                easeFitSeconds = ranking.EaseFitSeconds,
+                ialsFitSeconds = ranking.IalsFitSeconds,
+                ialsUpdatesPerSecond = ranking.IalsUpdatesPerSecond,
+                easeRecommendationsPerSecond = ranking.EaseRecommendationsPerSecond,
+                ialsRecommendationsPerSecond = ranking.IalsRecommendationsPerSecond,
                 updatesPerSecond = fastRun.UpdatesPerSecond,
                 rmse = fastRun.Rmse,
                 fitSeconds = fastRun.FitSeconds,

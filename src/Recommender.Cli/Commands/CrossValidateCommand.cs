@@ -9,10 +9,15 @@ namespace Recommender.Cli.Commands;
 /// <c>cross-validate --input FILE [--folds N]</c>: k-fold cross-validation on one file — the way to choose
 /// hyperparameters without ever touching a test set.
 /// </summary>
-internal static class CrossValidateCommand
+internal static partial class CrossValidateCommand
 {
     public static int Run(CommandLine options, TextWriter output, TextWriter error)
     {
+        if (options.IsRanking)
+        {
+            return RunRanking(options, output, error);
+        }
+
         var input = options.RequiredString("--input");
         var folds = options.Int("--folds") ?? 5;
         var json = options.Flag("--json");

@@ -6,10 +6,15 @@ using Recommender.Core.Training;
 namespace Recommender.Cli.Commands;
 
 /// <summary><c>evaluate --train FILE --test FILE</c>: fits on one file and reports accuracy and ranking metrics on the other.</summary>
-internal static class EvaluateCommand
+internal static partial class EvaluateCommand
 {
     public static int Run(CommandLine options, TextWriter output, TextWriter error)
     {
+        if (options.IsRanking)
+        {
+            return RunRanking(options, output, error);
+        }
+
         var trainPath = options.RequiredString("--train");
         var testPath = options.RequiredString("--test");
         var json = options.Flag("--json");

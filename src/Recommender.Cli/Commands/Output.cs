@@ -1,4 +1,5 @@
 using System.Globalization;
+using Recommender.Core.Ranking;
 using Recommender.Core.Training;
 
 namespace Recommender.Cli.Commands;
@@ -12,6 +13,23 @@ internal static class Output
         Algorithm.Als => "als",
         _ => "notebook",
     };
+
+    public static string Name(RankingAlgorithm algorithm) => algorithm switch
+    {
+        RankingAlgorithm.Ease => "ease",
+        RankingAlgorithm.ImplicitAls => "ials",
+        _ => "popularity",
+    };
+
+    /// <summary>The hyperparameters that matter for a ranking model, for a report line.</summary>
+    public static string Describe(RankingParameters p) => p.Algorithm switch
+    {
+        RankingAlgorithm.Ease => $"λ {F(p.Regularization, "G4")}, positive {Threshold(p)}",
+        RankingAlgorithm.ImplicitAls => $"factors {p.Factors}, epochs {p.Epochs}, α {F(p.Alpha, "G4")}, λ {F(p.Regularization, "G4")}, ν {F(p.RegularizationExponent, "G3")}, positive {Threshold(p)}",
+        _ => $"positive {Threshold(p)}",
+    };
+
+    private static string Threshold(RankingParameters p) => p.PositiveThreshold is { } t ? $"≥ {F(t, "G4")}" : "every rating";
 
     /// <summary>Writes each epoch's report as one progress line on standard error.</summary>
     public static Action<EpochReport> Progress(TextWriter error, string label = "") => report =>

@@ -1,5 +1,6 @@
 using Recommender.Core.Data;
 using Recommender.Core.Model;
+using Recommender.Core.Ranking;
 
 namespace Recommender.Core.Evaluation;
 
@@ -39,10 +40,11 @@ public static class Evaluator
 
     /// <summary>
     /// Mean precision@k, recall@k and NDCG@k over test users with a relevant item — all of them, or a seeded sample of
-    /// <paramref name="maxUsers"/> (ranking every item for every user of a large model costs users × items × k).
+    /// <paramref name="maxUsers"/> (ranking every item for every user of a large model costs users × items × k). Any
+    /// <see cref="ITopNRecommender"/> is measured the same way: a rating model and a ranking model alike.
     /// </summary>
     public static (double Precision, double Recall, double Ndcg, int Users) Ranking(
-        FactorModel model, RatingDataset test, int k = 10, float relevanceThreshold = 4f, int maxUsers = int.MaxValue, int seed = 42)
+        ITopNRecommender model, RatingDataset test, int k = 10, float relevanceThreshold = 4f, int maxUsers = int.MaxValue, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
@@ -81,12 +83,12 @@ public static class Evaluator
         foreach (var user in evaluated)
         {
             var relevant = relevantByUser[user];
-            var top = model.Recommend(model.User(user), k);
+            var top = model.TopItems(user, k);
             double dcg = 0;
             var hits = 0;
             for (var rank = 0; rank < top.Count; rank++)
             {
-                if (relevant.Contains(top[rank].ItemIndex))
+                if (relevant.Contains(top[rank]))
                 {
                     hits++;
                     dcg += 1 / Math.Log2(rank + 2);
@@ -114,5 +116,12 @@ public static class Evaluator
         var (rmse, mae) = Accuracy(model, test);
         var (precision, recall, ndcg, _) = Ranking(model, test, 10, relevanceThreshold, maxRankingUsers);
         return new ModelMetrics(rmse, mae, precision, recall, ndcg, test.Count);
+    }
+
+    /// <summary>Ranking metrics at k = 10 of a ranking model (which predicts no rating, so has no RMSE or MAE).</summary>
+    public static RankingMetrics Evaluate(RankingModel model, RatingDataset test, float relevanceThreshold = 4f, int maxRankingUsers = int.MaxValue)
+    {
+        var (precision, recall, ndcg, users) = Ranking(model, test, 10, relevanceThreshold, maxRankingUsers);
+        return new RankingMetrics(precision, recall, ndcg, users, test.Count);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Recommender.Core.Evaluation;
 
 namespace Recommender.Core.Model;
 
@@ -50,6 +51,9 @@ public sealed partial class FactorModel
             ArrayPool<float>.Shared.Return(scores);
         }
     }
+
+    IReadOnlyList<int> ITopNRecommender.TopItems(int userIndex, int count) =>
+        Recommend(User(userIndex), count).Select(item => item.ItemIndex).ToArray();
 
     /// <summary>
     /// The notebook's neighbour-weighted recommendation: the <paramref name="neighbors"/> users most similar to

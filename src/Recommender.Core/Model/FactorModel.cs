@@ -1,4 +1,5 @@
 using Recommender.Core.Data;
+using Recommender.Core.Evaluation;
 using Recommender.Core.Training;
 
 namespace Recommender.Core.Model;
@@ -16,7 +17,7 @@ namespace Recommender.Core.Model;
 /// is μ plus the bias of whichever side is known (μ alone when neither is), and it is flagged with
 /// <see cref="PredictionFallback"/>. μ is the mean training rating for every algorithm.</para>
 /// </remarks>
-public sealed partial class FactorModel
+public sealed partial class FactorModel : ITopNRecommender
 {
     private readonly FactorWeights _weights;
     private readonly int[] _ratedOffsets;

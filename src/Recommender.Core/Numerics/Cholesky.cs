@@ -4,7 +4,7 @@ namespace Recommender.Core.Numerics;
 /// In-place Cholesky factorisation and solve for small symmetric positive-definite systems
 /// (the <c>(k+1)×(k+1)</c> normal equations of ALS and fold-in), in double precision.
 /// </summary>
-internal static class Cholesky
+internal static partial class Cholesky
 {
     /// <summary>
     /// Solves <c>A x = b</c> for SPD <paramref name="a"/> (row-major, n×n, overwritten by its factor L) and

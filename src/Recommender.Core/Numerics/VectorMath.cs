@@ -59,6 +59,26 @@ internal static class VectorMath
         return sum;
     }
 
+    /// <summary>y[n] += s·x[n] over the common length; padded spans take the SIMD path only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled(float s, ReadOnlySpan<float> x, Span<float> y)
+    {
+        var length = Math.Min(x.Length, y.Length);
+        ref var rx = ref MemoryMarshal.GetReference(x);
+        ref var ry = ref MemoryMarshal.GetReference(y);
+        var scale = new Vector<float>(s);
+        var n = 0;
+        for (; n <= length - Vector<float>.Count; n += Vector<float>.Count)
+        {
+            Vector.FusedMultiplyAdd(scale, Vector.LoadUnsafe(ref rx, (nuint)n), Vector.LoadUnsafe(ref ry, (nuint)n)).StoreUnsafe(ref ry, (nuint)n);
+        }
+
+        for (; n < length; n++)
+        {
+            Unsafe.Add(ref ry, n) += s * Unsafe.Add(ref rx, n);
+        }
+    }
+
     /// <summary>Squared Euclidean norm.</summary>
     public static float SquaredNorm(ReadOnlySpan<float> a) => Dot(a, a);
 
