@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Recommender.Api.Options;
 using Recommender.Api.Startup;
 using Recommender.Api.Training;
+using Recommender.Core.Ranking;
 using Recommender.Core.Training;
 using Recommender.Data;
 
@@ -20,6 +21,7 @@ internal static class ServiceRegistration
         services.AddStartupOptions<RatingsOptions, RatingsOptionsValidator>(RatingsOptions.SectionName);
         services.AddStartupOptions<RecommendationsOptions, RecommendationsOptionsValidator>(RecommendationsOptions.SectionName);
         services.AddStartupOptions<TrainingOptions, TrainingOptionsValidator>(TrainingOptions.SectionName);
+        services.AddStartupOptions<RankingOptions, RankingOptionsValidator>(RankingOptions.SectionName);
         services.AddStartupOptions<ModelOptions, ModelOptionsValidator>(ModelOptions.SectionName);
         services.AddStartupOptions<DemoOptions>(DemoOptions.SectionName);
         return services;
@@ -58,6 +60,7 @@ internal static class ServiceRegistration
         services.AddSingleton<FreshUsers>();
         services.AddSingleton<SnapshotStore>();
         services.AddSingleton<TrainerFactory>(_ => Trainers.Create);
+        services.AddSingleton<RankingTrainerFactory>(_ => RankingTrainer.Fit);
         services.AddSingleton<ModelPublisher>();
         services.AddSingleton<TrainingPipeline>();
         services.AddHostedService<DatabaseInitializer>();

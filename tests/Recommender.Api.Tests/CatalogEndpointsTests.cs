@@ -38,7 +38,7 @@ public sealed class CatalogEndpointsTests : IAsyncLifetime
         Assert.Equal(10, user.GetProperty("ratingCount").GetInt32());
         Assert.True(user.GetProperty("inModel").GetBoolean());
         await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/users/Yoda"), HttpStatusCode.NotFound, "Yoda");
-        await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/users/Yoda/recommendations"), HttpStatusCode.NotFound, "Yoda");
+        await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/users/Yoda/recommendations?strategy=rating"), HttpStatusCode.NotFound, "Yoda");
         await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/users/Yoda/predictions"), HttpStatusCode.NotFound, "Yoda");
     }
 
@@ -47,7 +47,7 @@ public sealed class CatalogEndpointsTests : IAsyncLifetime
     {
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync("/api/users/Spock")).StatusCode);
         await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/users/Spock"), HttpStatusCode.NotFound);
-        await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/users/Spock/recommendations"), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/users/Spock/recommendations?strategy=rating"), HttpStatusCode.NotFound);
         var ratings = await _client.GetFromJsonAsync<JsonElement>("/api/ratings?userId=Spock");
         Assert.Equal(0, ratings.GetProperty("total").GetInt32());
         await ProblemAssert.IsProblemAsync(await _client.DeleteAsync("/api/users/Spock"), HttpStatusCode.NotFound);

@@ -85,8 +85,10 @@ public sealed class DashboardTests : IAsyncLifetime
             (() => { const found = [...document.querySelectorAll('#user-results [data-user]')].map(b => b.dataset.user); return found.length === 1 && found[0] === 'Hermione'; })()
             """, "the search to narrow the users to Hermione", Timeout);
         await page.ClickAsync("#user-results [data-user='Hermione']");
-        var recommended = await page.WaitForAsync(RowHeaders("recommendations-table", "Hermione"), "Hermione's recommendations", Timeout);
+        var recommended = await page.WaitForAsync(RowHeaders("recommendations-table", "Hermione (ranked by ease)"), "Hermione's recommendations, saying which model ranked them", Timeout);
         Assert.Equal(["Back in Black", "Brandenburg Concerto No. 3"], Strings(recommended).Order());
+        await page.WaitForAsync("document.getElementById('ranking-metrics-table')?.caption.textContent.includes('Top-10 quality')", "the ranking metrics beside popularity's", Timeout);
+        Assert.Equal(3, (await page.EvaluateAsync("document.getElementById('ranking-metrics-table').tBodies[0].rows.length")).GetInt32());
 
         await page.ClickAsync("input[name='strategy'][value='neighbors']");
         var neighbours = await page.WaitForAsync(RowHeaders("neighbors-table", "Neighbours"), "the contributing neighbours", Timeout);

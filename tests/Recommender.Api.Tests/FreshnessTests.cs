@@ -29,7 +29,7 @@ public sealed class FreshnessTests
         using var app = new RecommenderApp();
         var client = app.CreateClient();
         await app.WaitForModelAsync();
-        await ProblemAssert.IsProblemAsync(await client.GetAsync("/api/users/Luke/recommendations"), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await client.GetAsync("/api/users/Luke/recommendations?strategy=rating"), HttpStatusCode.NotFound);
 
         await client.PostAsJsonAsync("/api/ratings/batch", new
         {
@@ -41,8 +41,8 @@ public sealed class FreshnessTests
             },
         });
 
-        var recommendations = await client.GetFromJsonAsync<JsonElement>("/api/users/Luke/recommendations?count=20");
-        Assert.False(recommendations.GetProperty("fallback").GetBoolean());
+        var recommendations = await client.GetFromJsonAsync<JsonElement>("/api/users/Luke/recommendations?count=20&strategy=rating");
+        Assert.Equal(JsonValueKind.Null, recommendations.GetProperty("fallback").ValueKind);
         Assert.Equal(1, recommendations.GetProperty("modelVersion").GetInt64());
         var ids = recommendations.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()).ToList();
         Assert.Equal(9, ids.Count);
@@ -77,7 +77,7 @@ public sealed class FreshnessTests
         Assert.Equal(unrated, await TrainingTests.PredictAsync(restarted, "Darth Vader", "The Imperial March"), 1e-5f);
         Assert.NotEqual(unrated, second.Models.Current!.Model.Predict("Darth Vader", "The Imperial March").Value, 1e-3f);
         Assert.Equal(await TrainingTests.PredictAsync(restarted, "Spock", "Back in Black"), second.Models.Current!.Model.Predict("Spock", "Back in Black").Value);
-        await ProblemAssert.IsProblemAsync(await restarted.GetAsync("/api/users/Ripley/recommendations"), HttpStatusCode.NotFound, "Ripley");
+        await ProblemAssert.IsProblemAsync(await restarted.GetAsync("/api/users/Ripley/recommendations?strategy=rating"), HttpStatusCode.NotFound, "Ripley");
         Assert.Null(second.Status.LastStartedAt);
     }
 

@@ -25,6 +25,12 @@ public sealed record ModelResponse
     public MetricsResponse? Metrics { get; init; }
 
     /// <summary>
+    /// The ranking model that decides what strategy=ranking recommends, its holdout metrics and popularity's on the
+    /// same holdout; null for a version saved before ranking models existed.
+    /// </summary>
+    public RankingResponse? Ranking { get; init; }
+
+    /// <summary>
     /// The version an activation pinned: automatic training runs leave it serving until a manual retrain publishes or
     /// DELETE /api/model/pin. Null when nothing is pinned.
     /// </summary>
@@ -138,6 +144,9 @@ public sealed record ModelVersionResponse
 
     public MetricsResponse? Metrics { get; init; }
 
+    /// <summary>The version's ranking model, its holdout metrics and popularity's; null for runs without one.</summary>
+    public RankingResponse? Ranking { get; init; }
+
     /// <summary>Why the run was rejected or failed, or why its snapshot can no longer be served.</summary>
     /// <example>null</example>
     public string? Error { get; init; }
@@ -151,4 +160,38 @@ public sealed record ModelVersionResponse
 
     /// <example>0.05</example>
     public required double FitSeconds { get; init; }
+}
+
+/// <summary>A version's ranking model and how it ranked the holdout, beside popularity.</summary>
+public sealed record RankingResponse
+{
+    /// <summary>"ease", "implicit-als" or "popularity".</summary>
+    /// <example>ease</example>
+    public required string Algorithm { get; init; }
+
+    /// <summary>The ranking model's parameters.</summary>
+    public required JsonElement Parameters { get; init; }
+
+    /// <summary>The ranking model's metrics on the holdout (null without a holdout).</summary>
+    public RankingMetricsResponse? Metrics { get; init; }
+
+    /// <summary>What recommending the most popular items scores on the same holdout, for reference.</summary>
+    public RankingMetricsResponse? Popularity { get; init; }
+}
+
+/// <summary>Top-10 quality on the holdout: every trained item a user did not rate is a candidate; relevant = rated ≥ 4.</summary>
+public sealed record RankingMetricsResponse
+{
+    /// <example>0.24</example>
+    public required double PrecisionAt10 { get; init; }
+
+    /// <example>0.23</example>
+    public required double RecallAt10 { get; init; }
+
+    /// <example>0.33</example>
+    public required double NdcgAt10 { get; init; }
+
+    /// <summary>Holdout users with a relevant item, over whom the metrics are averaged.</summary>
+    /// <example>593</example>
+    public required int Users { get; init; }
 }

@@ -48,9 +48,9 @@ public sealed record UserPredictionsResponse
     /// <example>3</example>
     public required long ModelVersion { get; init; }
 
-    /// <summary>True when the user carries no information yet and every prediction is the item fallback.</summary>
-    /// <example>false</example>
-    public required bool Fallback { get; init; }
+    /// <summary>"unknown-user" when the user carries no information yet and every prediction is μ + b_i; otherwise null.</summary>
+    /// <example>null</example>
+    public string? Fallback { get; init; }
 
     public required IReadOnlyList<PredictedItem> Items { get; init; }
 }
@@ -179,6 +179,13 @@ public sealed record SimilarItemsResponse
     /// <example>3</example>
     public required long ModelVersion { get; init; }
 
+    /// <summary>
+    /// What "similar" means here: "ease" (the item's column of EASE's item-item weights), "implicit-als" (cosine of
+    /// the ranking model's item factors) or "factors" (cosine of the rating model's item factors).
+    /// </summary>
+    /// <example>ease</example>
+    public required string Basis { get; init; }
+
     public required IReadOnlyList<SimilarItem> Items { get; init; }
 }
 
@@ -188,7 +195,10 @@ public sealed record RecommendedItem
     /// <example>Back in Black</example>
     public required string ItemId { get; init; }
 
-    /// <summary>The ranking score: the model's unclipped score, or for strategy=neighbors the similarity-weighted sum.</summary>
+    /// <summary>
+    /// The ranking score: the ranking model's score (strategy=ranking; for popularity, the item's interaction count),
+    /// the rating model's unclipped score (strategy=rating), or the similarity-weighted sum (strategy=neighbors).
+    /// </summary>
     /// <example>9.902</example>
     public required float Score { get; init; }
 
@@ -206,13 +216,26 @@ public sealed record RecommendationsResponse
     /// <example>3</example>
     public required long ModelVersion { get; init; }
 
-    /// <summary>"model" or "neighbors".</summary>
-    /// <example>model</example>
+    /// <summary>
+    /// The strategy asked for: "ranking", "rating", its alias "model", or "neighbors" ("rating" when strategy=ranking was
+    /// asked of a version saved before ranking models existed).
+    /// </summary>
+    /// <example>ranking</example>
     public required string Strategy { get; init; }
 
-    /// <summary>True when the user carries no information yet and items are ranked by μ + b_i.</summary>
-    /// <example>false</example>
-    public required bool Fallback { get; init; }
+    /// <summary>
+    /// The model that ranked the list: "ease", "implicit-als" or "popularity" (strategy=ranking), or the rating model's
+    /// algorithm, "biased-sgd", "als" or "notebook" (strategy=rating and neighbors).
+    /// </summary>
+    /// <example>ease</example>
+    public required string RankedBy { get; init; }
+
+    /// <summary>
+    /// Null when the model knows the user. "popularity": the user has no ratings yet (or none the ranking model can
+    /// use), so the most popular items are shown. "unknown-user": the rating model ranks them by μ + b_i.
+    /// </summary>
+    /// <example>null</example>
+    public string? Fallback { get; init; }
 
     public required IReadOnlyList<RecommendedItem> Items { get; init; }
 

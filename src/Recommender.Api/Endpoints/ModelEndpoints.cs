@@ -46,19 +46,20 @@ public static class ModelEndpoints
                     ElapsedSeconds = e.ElapsedSeconds,
                 })
                 .ToListAsync(cancellationToken);
-        var counts = model is null
+        var row = model is null
             ? null
             : await db.ModelVersions.AsNoTracking().Where(v => v.Version == model.Version)
-                .Select(v => new ModelCounts { Users = v.UserCount, Items = v.ItemCount, Ratings = v.RatingCount })
+                .Select(v => new { v.UserCount, v.ItemCount, v.RatingCount, v.Ranking })
                 .SingleOrDefaultAsync(cancellationToken);
         return TypedResults.Ok(new ModelResponse
         {
             Version = model?.Version,
             TrainedAt = model?.TrainedAt,
             Algorithm = model?.Parameters.Algorithm.ToString(),
-            Parameters = model is null ? null : JsonSerializer.SerializeToElement(model.Parameters),
-            Counts = counts,
-            Metrics = ToResponse(model?.Metrics),
+            Parameters = model is null ? null : ModelMapping.ToWire(model.Parameters),
+            Counts = row is null ? null : new ModelCounts { Users = row.UserCount, Items = row.ItemCount, Ratings = row.RatingCount },
+            Metrics = ModelMapping.ToResponse(model?.Metrics),
+            Ranking = ModelMapping.ToResponse(row?.Ranking),
             PinnedVersion = store.PinnedVersion,
             FoldedInUsers = freshUsers.Count,
             Training = new TrainingStateResponse
@@ -76,19 +77,7 @@ public static class ModelEndpoints
     public static async Task<Ok<List<ModelVersionResponse>>> GetModelVersions(RecommenderDbContext db, CancellationToken cancellationToken)
     {
         var rows = await db.ModelVersions.AsNoTracking().OrderByDescending(v => v.Version).Take(1000).ToListAsync(cancellationToken);
-        return TypedResults.Ok(rows.Select(v => new ModelVersionResponse
-        {
-            Version = v.Version,
-            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(v.CreatedAt),
-            Algorithm = v.Algorithm,
-            State = v.State.ToString().ToLowerInvariant(),
-            Parameters = JsonSerializer.Deserialize<JsonElement>(v.Parameters),
-            Metrics = ToResponse(v.Metrics is null ? null : JsonSerializer.Deserialize<ModelMetrics>(v.Metrics, StoreJson.Options)),
-            Error = v.Error,
-            Note = v.Note,
-            RatingCount = v.RatingCount,
-            FitSeconds = v.FitSeconds,
-        }).ToList());
+        return TypedResults.Ok(rows.Select(ModelMapping.ToResponse).ToList());
     }
 
     public static Accepted<TrainingStateResponse> PostRetrain(TrainingTrigger trigger, TrainingStatus status, HttpContext context, bool force = false)
@@ -110,18 +99,7 @@ public static class ModelEndpoints
         var activation = await publisher.ActivateAsync(version, cancellationToken);
         return activation switch
         {
-            { Outcome: ActivationOutcome.Activated, Row: { } row, Model: { } model } => TypedResults.Ok(new ModelVersionResponse
-            {
-                Version = row.Version,
-                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
-                Algorithm = row.Algorithm,
-                State = "active",
-                Parameters = JsonSerializer.Deserialize<JsonElement>(row.Parameters),
-                Metrics = ToResponse(model.Metrics),
-                Note = row.Note,
-                RatingCount = row.RatingCount,
-                FitSeconds = row.FitSeconds,
-            }),
+            { Outcome: ActivationOutcome.Activated, Row: { } row } => TypedResults.Ok(ModelMapping.ToResponse(row)),
             { Outcome: ActivationOutcome.UnknownVersion } => TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound, title: "Unknown version.", detail: activation.Problem),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Version cannot be activated.", detail: activation.Problem),
@@ -132,18 +110,4 @@ public static class ModelEndpoints
         await publisher.UnpinAsync(cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Nothing is pinned.", detail: "No version is pinned: automatic training runs may already replace the serving version.");
-
-    /// <summary>The wire form of metrics; a rejected run's non-finite metrics are reported as absent.</summary>
-    private static MetricsResponse? ToResponse(ModelMetrics? metrics) =>
-        metrics is null || !double.IsFinite(metrics.Rmse + metrics.Mae + metrics.PrecisionAt10 + metrics.RecallAt10 + metrics.NdcgAt10)
-        ? null
-        : new MetricsResponse
-        {
-            Rmse = metrics.Rmse,
-            Mae = metrics.Mae,
-            PrecisionAt10 = metrics.PrecisionAt10,
-            RecallAt10 = metrics.RecallAt10,
-            NdcgAt10 = metrics.NdcgAt10,
-            TestCount = metrics.TestCount,
-        };
 }

@@ -95,7 +95,7 @@ public static class PredictionEndpoints
             });
         }
 
-        return TypedResults.Ok(new UserPredictionsResponse { UserId = userId, ModelVersion = model.Version, Fallback = query.User.IsFallback, Items = items });
+        return TypedResults.Ok(new UserPredictionsResponse { UserId = userId, ModelVersion = model.Version, Fallback = query.User.IsFallback ? "unknown-user" : null, Items = items });
     }
 
     public static async Task<Results<Ok<PredictionMatrixResponse>, ProblemHttpResult, ValidationProblem>> GetPredictionMatrix(

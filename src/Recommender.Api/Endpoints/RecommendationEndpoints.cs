@@ -3,16 +3,24 @@ using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
 using Recommender.Api.Options;
 using Recommender.Api.Training;
+using Recommender.Core.Model;
+using Recommender.Core.Ranking;
 
 namespace Recommender.Api.Endpoints;
 
-/// <summary><c>/api/users/{userId}/recommendations</c>: top-N by the model, or by the notebook's neighbour weighting.</summary>
+/// <summary>
+/// <c>/api/users/{userId}/recommendations</c>: top-N by the ranking model (the default), by the rating model, or by the
+/// notebook's neighbour weighting.
+/// </summary>
 public static class RecommendationEndpoints
 {
+    /// <summary>The strategies, as the <c>strategy</c> parameter names them.</summary>
+    public static readonly string[] Strategies = ["ranking", "rating", "model", "neighbors"];
+
     public static IEndpointRouteBuilder MapRecommendationEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/users/{userId}/recommendations", GetRecommendations).WithTags("Recommendations").RequireAuthorization(ApiKeyPolicies.Api).WithName(nameof(GetRecommendations))
-            .WithSummary("Ranked items the user has not rated. strategy=model ranks by the model's score; strategy=neighbors sums the predicted rows of the most similar users, weighted by similarity (the notebook's method). exclude takes comma-separated item ids.")
+            .WithSummary("Ranked items the user has not rated. strategy=ranking (default) ranks by the ranking model (EASE or implicit ALS), and serves a user with no ratings the most popular items; strategy=rating (alias: model) ranks by the rating model's score; strategy=neighbors sums the predicted rows of the most similar users, weighted by similarity (the notebook's method). exclude takes comma-separated item ids.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
@@ -24,7 +32,7 @@ public static class RecommendationEndpoints
         IOptions<RecommendationsOptions> options,
         CancellationToken cancellationToken,
         int count = 10,
-        string strategy = "model",
+        string strategy = "ranking",
         int neighbors = 3,
         string? exclude = null)
     {
@@ -33,9 +41,9 @@ public static class RecommendationEndpoints
         Validation.CheckId(errors, "userId", userId);
         Validation.CheckRange(errors, "count", count, 1, settings.MaxCount);
         Validation.CheckRange(errors, "neighbors", neighbors, 1, settings.MaxNeighbors);
-        if (strategy is not ("model" or "neighbors"))
+        if (!Strategies.Contains(strategy))
         {
-            errors["strategy"] = [$"strategy must be 'model' or 'neighbors', not '{strategy}'."];
+            errors["strategy"] = [$"strategy must be 'ranking', 'rating' (or its alias 'model') or 'neighbors', not '{strategy}'."];
         }
 
         var excluded = exclude?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
@@ -56,6 +64,17 @@ public static class RecommendationEndpoints
             return Validation.Invalid(errors);
         }
 
+        if (store.Current is not { } serving)
+        {
+            return Validation.NoModel();
+        }
+
+        if (strategy == "ranking" && serving.Ranking is { } ranking)
+        {
+            return TypedResults.Ok(await RankAsync(userId, serving, ranking, freshUsers, count, excluded, cancellationToken));
+        }
+
+        // strategy=rating or neighbors, and strategy=ranking with a version saved before ranking models existed.
         var (query, problem) = await UserQuery.ResolveAsync(userId, store, freshUsers, cancellationToken);
         if (problem is not null)
         {
@@ -64,7 +83,7 @@ public static class RecommendationEndpoints
 
         var model = query.Model;
         var excludedIndices = excluded.Select(model.Items.IndexOf).Where(i => i >= 0).ToHashSet();
-        if (strategy == "model")
+        if (strategy != "neighbors")
         {
             var top = excludedIndices.Count == 0
                 ? query.Serving.Recommendations.Top(model, query.User, count)
@@ -73,8 +92,9 @@ public static class RecommendationEndpoints
             {
                 UserId = userId,
                 ModelVersion = model.Version,
-                Strategy = strategy,
-                Fallback = query.User.IsFallback,
+                Strategy = strategy == "ranking" ? "rating" : strategy,
+                RankedBy = AlgorithmName(model),
+                Fallback = query.User.IsFallback ? "unknown-user" : null,
                 Items = top.Select(s => new RecommendedItem { ItemId = model.Items.GetId(s.ItemIndex), Score = s.Score, PredictedRating = s.PredictedRating }).ToList(),
             });
         }
@@ -85,9 +105,59 @@ public static class RecommendationEndpoints
             UserId = userId,
             ModelVersion = model.Version,
             Strategy = strategy,
-            Fallback = query.User.IsFallback,
+            RankedBy = AlgorithmName(model),
+            Fallback = query.User.IsFallback ? "unknown-user" : null,
             Items = result.Items.Select(s => new RecommendedItem { ItemId = model.Items.GetId(s.ItemIndex), Score = s.Score, PredictedRating = s.PredictedRating }).ToList(),
             Neighbors = result.Neighbors.Select(n => new SimilarUser { UserId = model.Users.GetId(n.Index), Similarity = n.Similarity }).ToList(),
         });
     }
+
+    /// <summary>
+    /// The ranking model's list, each item with the user's predicted rating from the rating model. A user the store does
+    /// not have, or one with no usable rating, gets the most popular items, flagged "popularity".
+    /// </summary>
+    private static async Task<RecommendationsResponse> RankAsync(
+        string userId, ServingModel serving, RankingModel ranking, FreshUsers freshUsers, int count, string[] excluded, CancellationToken cancellationToken)
+    {
+        var user = await freshUsers.ResolveRankingAsync(serving, userId, cancellationToken);
+        var excludedIndices = excluded.Select(ranking.Items.IndexOf).Where(i => i >= 0).ToHashSet();
+        IReadOnlyList<RankedItem> top = user switch
+        {
+            null => ranking.Popular(count, excludedIndices),
+            { } known when excludedIndices.Count == 0 => serving.Rankings.Top(ranking, known, count),
+            { } known => ranking.Recommend(known, count, excludedIndices),
+        };
+        var model = serving.Model;
+        var vector = user is null ? null : await freshUsers.ResolveAsync(serving, userId, cancellationToken);
+        return new RecommendationsResponse
+        {
+            UserId = userId,
+            ModelVersion = model.Version,
+            Strategy = "ranking",
+            RankedBy = AlgorithmName(ranking.Algorithm),
+            Fallback = user is null || user.Value.IsFallback ? "popularity" : null,
+            Items = top.Select(r =>
+            {
+                var itemId = ranking.Items.GetId(r.ItemIndex);
+                var item = model.Items.IndexOf(itemId);
+                var predicted = vector is { } v ? model.Predict(v, item).Value : model.PredictForUnknownUser(item).Value;
+                return new RecommendedItem { ItemId = itemId, Score = r.Score, PredictedRating = predicted };
+            }).ToList(),
+        };
+    }
+
+    /// <summary>The wire name of a ranking algorithm.</summary>
+    public static string AlgorithmName(RankingAlgorithm algorithm) => algorithm switch
+    {
+        RankingAlgorithm.Ease => "ease",
+        RankingAlgorithm.ImplicitAls => "implicit-als",
+        _ => "popularity",
+    };
+
+    private static string AlgorithmName(FactorModel model) => model.Parameters.Algorithm switch
+    {
+        Core.Training.Algorithm.BiasedSgd => "biased-sgd",
+        Core.Training.Algorithm.Als => "als",
+        _ => "notebook",
+    };
 }

@@ -5,6 +5,7 @@ using Recommender.Api.Contracts;
 using Recommender.Api.Options;
 using Recommender.Api.Training;
 using Recommender.Core.Model;
+using Recommender.Core.Ranking;
 using Recommender.Data;
 
 namespace Recommender.Api.Endpoints;
@@ -18,7 +19,7 @@ public static class SimilarityEndpoints
             .WithSummary("The users most similar to a user: cosine of predicted-score rows (basis=predicted, as the notebook) or of factors.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/api/items/{itemId}/similar-items", GetSimilarItems).WithTags("Similarity").RequireAuthorization(ApiKeyPolicies.Api).WithName(nameof(GetSimilarItems))
-            .WithSummary("The items most similar to an item (cosine of item factors).")
+            .WithSummary("The items most similar to an item: by the ranking model where it knows the item (EASE's item-item weights, or the cosine of implicit ALS's item factors), else by the cosine of the rating model's item factors.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/api/similarity/users", GetUserSimilarityMatrix).WithTags("Similarity").RequireAuthorization(ApiKeyPolicies.Api).WithName(nameof(GetUserSimilarityMatrix))
             .WithSummary("The cosine user × user similarity matrix over predicted-score rows, paged by rows.")
@@ -82,18 +83,32 @@ public static class SimilarityEndpoints
         }
 
         var model = serving.Model;
+        if (serving.Ranking is { Algorithm: not RankingAlgorithm.Popularity } ranking && ranking.Items.IndexOf(itemId) is var rankingIndex and >= 0
+            && ranking.IsItemTrained(rankingIndex))
+        {
+            return TypedResults.Ok(new SimilarItemsResponse
+            {
+                ItemId = itemId,
+                ModelVersion = model.Version,
+                Basis = RecommendationEndpoints.AlgorithmName(ranking.Algorithm),
+                Items = ranking.SimilarItems(rankingIndex, count)
+                    .Select(n => new SimilarItem { ItemId = ranking.Items.GetId(n.Index), Similarity = n.Similarity }).ToList(),
+            });
+        }
+
         var index = model.Items.IndexOf(itemId);
         if (index < 0 && !await db.Items.AnyAsync(i => i.Id == itemId, cancellationToken))
         {
             return Validation.UnknownItem(itemId);
         }
 
-        // An item the model has not trained on has no factors yet: no similar items until the next retrain.
+        // An item the models have not trained on has no weights yet: no similar items until the next retrain.
         var similar = index >= 0 && model.IsItemTrained(index) ? model.SimilarItems(index, count) : [];
         return TypedResults.Ok(new SimilarItemsResponse
         {
             ItemId = itemId,
             ModelVersion = model.Version,
+            Basis = "factors",
             Items = similar.Select(n => new SimilarItem { ItemId = model.Items.GetId(n.Index), Similarity = n.Similarity }).ToList(),
         });
     }

@@ -26,7 +26,7 @@ public sealed class DatabaseInitializer(
         // Reading a large snapshot takes a while; start on the newest one (almost always the active one) while the
         // database is migrated.
         var newest = snapshots.NewestVersion();
-        var preload = newest is { } v ? Task.Run(() => { var (model, problem) = snapshots.Load(v); return (v, model, problem); }, cancellationToken) : null;
+        var preload = newest is { } v ? Task.Run(() => { var (model, ranking, problem) = snapshots.Load(v); return (v, model, ranking, problem); }, cancellationToken) : null;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Recommender.Core.Data;
 using Recommender.Core.Model;
+using Recommender.Core.Ranking;
 using Recommender.Data;
 
 namespace Recommender.Api.Training;
@@ -26,6 +28,10 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     private long _sequence;
 
     private sealed record Folded(long ModelVersion, long Sequence, UserVector Vector);
+
+    private sealed record FoldedRanking(long ModelVersion, long Sequence, RankingUser User);
+
+    private readonly ConcurrentDictionary<string, FoldedRanking> _rankingFolded = new(StringComparer.Ordinal);
 
     /// <summary>The latest change sequence number; a training run reads it before loading ratings.</summary>
     public long Sequence => Interlocked.Read(ref _sequence);
@@ -84,6 +90,7 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     {
         Forget(loadedSequence);
         _folded.Clear();
+        _rankingFolded.Clear();
     }
 
     /// <summary>Drops the marks at or below <paramref name="sequence"/>: a model that covers them serves now.</summary>
@@ -145,6 +152,7 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
         }
 
         _folded.Clear();
+        _rankingFolded.Clear();
     }
 
     /// <summary>
@@ -177,8 +185,7 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
         }
 
         // Rated after this model was trained but before the process started: fold them in from now on.
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
+        if (!await ExistsAsync(userId, cancellationToken))
         {
             return null;
         }
@@ -187,7 +194,57 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
         return await ResolveAsync(serving, userId, cancellationToken);
     }
 
-    private async Task<UserVector?> FoldInAsync(FactorModel model, string userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The ranking model's view of <paramref name="userId"/> under <paramref name="serving"/> (which must have a ranking
+    /// model): a trained user's row, or their current ratings folded in when they changed since; null when the store
+    /// has no such user.
+    /// </summary>
+    public async ValueTask<RankingUser?> ResolveRankingAsync(ServingModel serving, string userId, CancellationToken cancellationToken)
+    {
+        var model = serving.Ranking ?? throw new InvalidOperationException("The serving version has no ranking model.");
+        if (_changed.TryGetValue(userId, out var sequence))
+        {
+            if (_rankingFolded.TryGetValue(userId, out var cached) && cached.ModelVersion == model.Version && cached.Sequence == sequence)
+            {
+                return cached.User;
+            }
+
+            if (await LoadRatingsAsync(userId, model.Items, cancellationToken) is not { } ratings)
+            {
+                return null;
+            }
+
+            var user = model.FoldIn(ratings, model.Users.IndexOf(userId));
+            _rankingFolded[userId] = new FoldedRanking(model.Version, sequence, user);
+            return user;
+        }
+
+        var index = model.Users.IndexOf(userId);
+        if (index >= 0)
+        {
+            return model.User(index);
+        }
+
+        if (!await ExistsAsync(userId, cancellationToken))
+        {
+            return null;
+        }
+
+        MarkChanged([userId]);
+        return await ResolveRankingAsync(serving, userId, cancellationToken);
+    }
+
+    private async Task<bool> ExistsAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.AnyAsync(u => u.Id == userId, cancellationToken);
+    }
+
+    private async Task<UserVector?> FoldInAsync(FactorModel model, string userId, CancellationToken cancellationToken) =>
+        await LoadRatingsAsync(userId, model.Items, cancellationToken) is { } known ? model.FoldIn(known, model.Users.IndexOf(userId)) : null;
+
+    /// <summary>The user's ratings of the items <paramref name="items"/> knows, from the store; null when the store has no such user.</summary>
+    private async Task<List<(int ItemIndex, float Rating)>?> LoadRatingsAsync(string userId, IdMap items, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
@@ -200,13 +257,13 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
         var known = new List<(int ItemIndex, float Rating)>(ratings.Count);
         foreach (var rating in ratings)
         {
-            var item = model.Items.IndexOf(rating.ItemId);
+            var item = items.IndexOf(rating.ItemId);
             if (item >= 0)
             {
                 known.Add((item, (float)rating.Value));
             }
         }
 
-        return model.FoldIn(known, model.Users.IndexOf(userId));
+        return known;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Recommender.Core.Model;
+using Recommender.Core.Ranking;
 using Recommender.Data;
 using Recommender.Data.Entities;
 
@@ -38,8 +39,8 @@ public sealed partial class ModelPublisher
                 $"Version {version} is {row.State.ToString().ToLowerInvariant()}{(row.Error is null ? "" : $" ({row.Error})")}; only active and kept versions can be activated.");
         }
 
-        var (model, unreadable) = store.Current?.Model is { } current && current.Version == version
-            ? (current, null)
+        var (model, ranking, unreadable) = store.Current is { } current && current.Model.Version == version
+            ? (current.Model, current.Ranking, null)
             : await Task.Run(() => snapshots.Load(version), cancellationToken);
         if (model is null)
         {
@@ -59,11 +60,11 @@ public sealed partial class ModelPublisher
                 .ExecuteUpdateAsync(s => s.SetProperty(v => v.State, ModelState.Active), cancellationToken);
             await db.SetPinnedVersionAsync(version, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            var serving = new ServingModel(model, row.DataVersion);
+            var serving = new ServingModel(model, row.DataVersion, ranking);
             await freshUsers.RebaseAsync(serving, CancellationToken.None);
             store.Publish(serving);
             store.PinnedVersion = version;
-            serving.Recommendations.WarmInBackground(model, logger);
+            serving.WarmInBackground(logger);
         }
         finally
         {
@@ -103,7 +104,8 @@ public sealed partial class ModelPublisher
     /// be read is recorded as failed, with why, and the version served instead becomes the active one, so
     /// <c>/api/model/versions</c> tells the truth. <paramref name="preload"/> is a snapshot already being read.
     /// </summary>
-    public async Task LoadAtStartAsync(Task<(long Version, FactorModel? Model, string? Problem)>? preload, CancellationToken cancellationToken)
+    public async Task LoadAtStartAsync(
+        Task<(long Version, FactorModel? Model, RankingModel? Ranking, string? Problem)>? preload, CancellationToken cancellationToken)
     {
         snapshots.DeleteTemporaryFiles();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -117,7 +119,9 @@ public sealed partial class ModelPublisher
             // What changed since the snapshot's data is read while the snapshot is still loading.
             var changes = freshUsers.ReadChangesSinceAsync(candidate.DataVersion, cancellationToken);
             var preloaded = preload is null ? default : await preload;
-            var (model, problem) = preloaded.Version == candidate.Version ? (preloaded.Model, preloaded.Problem) : snapshots.Load(candidate.Version);
+            var (model, ranking, problem) = preloaded.Version == candidate.Version
+                ? (preloaded.Model, preloaded.Ranking, preloaded.Problem)
+                : snapshots.Load(candidate.Version);
             var changed = await changes;
             if (model is null)
             {
@@ -143,11 +147,11 @@ public sealed partial class ModelPublisher
                 pinned = null;
             }
 
-            var serving = new ServingModel(model, candidate.DataVersion);
+            var serving = new ServingModel(model, candidate.DataVersion, ranking);
             freshUsers.Rebase(model, changed);
             store.Publish(serving);
             store.PinnedVersion = pinned;
-            serving.Recommendations.WarmInBackground(model, logger);
+            serving.WarmInBackground(logger);
             logger.LogInformation("Serving snapshot version {Version}{Pinned}", model.Version, pinned is null ? "" : " (pinned)");
             return;
         }

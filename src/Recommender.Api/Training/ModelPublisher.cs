@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Options;
 using Recommender.Core.Model;
+using Recommender.Core.Ranking;
 using Recommender.Core.Training;
 using Recommender.Data;
 using Recommender.Data.Entities;
@@ -25,27 +26,50 @@ public sealed record GateEvidence(ModelMetrics? Holdout, int Comparable, double 
     public static readonly GateEvidence None = new(null, 0, double.NaN, double.NaN);
 }
 
-/// <summary>A trained model offered for publication, with what its version record and the gate need.</summary>
-/// <param name="Model">The model, stamped with its version, time and holdout metrics.</param>
+/// <summary>What a training run measured of its ranking model for the quality gate.</summary>
+/// <param name="Holdout">The candidate ranking model's metrics on the run's holdout.</param>
+/// <param name="ComparableUsers">
+/// Holdout users with relevant ratings (≥ 4) the serving ranking model did not train on; both models rank for them
+/// from the same ratings.
+/// </param>
+/// <param name="CandidateNdcg">The candidate's NDCG@10 over those users.</param>
+/// <param name="ServingNdcg">The serving ranking model's NDCG@10 over those users.</param>
+public sealed record RankingEvidence(RankingMetrics? Holdout, int ComparableUsers, double CandidateNdcg, double ServingNdcg)
+{
+    /// <summary>Fewer users than this are too noisy to compare NDCG on.</summary>
+    public const int MinComparableUsers = 50;
+
+    public static readonly RankingEvidence None = new(null, 0, double.NaN, double.NaN);
+}
+
+/// <summary>A trained version offered for publication, with what its version record and the gate need.</summary>
+/// <param name="Model">The rating model, stamped with its version, time and holdout metrics.</param>
+/// <param name="Ranking">The ranking model of the same version, stamped likewise.</param>
 /// <param name="DataVersion">The store's data version the run trained on.</param>
 /// <param name="LoadedSequence">The fresh-user sequence read before the ratings were loaded.</param>
 /// <param name="TrainedAgainst">The serving model when the run began: the gate compared against it.</param>
-/// <param name="Evidence">What the run measured for the gate.</param>
+/// <param name="Evidence">What the run measured of the rating model for the gate.</param>
+/// <param name="RankingEvidence">What the run measured of the ranking model for the gate.</param>
 /// <param name="Record">The run's sizes, history and duration.</param>
 /// <param name="Reason">Why the run ran; a manual run that publishes ends a pin.</param>
 /// <param name="ForcedBy">The API key name that asked to publish past the gate, or null.</param>
 public sealed record PublishCandidate(
     FactorModel Model,
+    RankingModel Ranking,
     long DataVersion,
     long LoadedSequence,
     ServingModel? TrainedAgainst,
     GateEvidence Evidence,
+    RankingEvidence RankingEvidence,
     RunRecord Record,
     TrainingReason Reason,
     string? ForcedBy);
 
-/// <summary>The sizes, history and duration of a run, as its version row records them.</summary>
-public sealed record RunRecord(int Ratings, int Users, int Items, IReadOnlyList<EpochReport> History, double FitSeconds);
+/// <summary>The sizes, history and duration of a run, and popularity's holdout metrics, as its version row records them.</summary>
+public sealed record RunRecord(int Ratings, int Users, int Items, IReadOnlyList<EpochReport> History, double FitSeconds, RankingMetrics? Popularity);
+
+/// <summary>A version's ranking model as its row stores it: algorithm, parameters, holdout metrics, and popularity's.</summary>
+public sealed record RankingRecord(RankingAlgorithm Algorithm, RankingParameters Parameters, RankingMetrics? Metrics, RankingMetrics? Popularity);
 
 /// <summary>
 /// The one place a model becomes the serving model: a trained candidate (gate, snapshot, warm-up, version state,
@@ -59,6 +83,7 @@ public sealed partial class ModelPublisher(
     SnapshotStore snapshots,
     FreshUsers freshUsers,
     IOptions<TrainingOptions> trainingOptions,
+    IOptions<RankingOptions> rankingOptions,
     IOptions<ModelOptions> modelOptions,
     ILogger<ModelPublisher> logger)
 {
@@ -69,7 +94,7 @@ public sealed partial class ModelPublisher(
         var model = candidate.Model;
         string? note = null;
         var rejection = Gate(candidate);
-        if (rejection is not null && candidate.ForcedBy is { } forcedBy && model.IsFinite)
+        if (rejection is not null && candidate.ForcedBy is { } forcedBy && model.IsFinite && candidate.Ranking.IsFinite)
         {
             note = $"Published with force by '{forcedBy}'; the gate said: {rejection}";
             logger.LogWarning("Version {Version} published past the quality gate with force by {Key}: {Reason}", model.Version, forcedBy, rejection);
@@ -83,9 +108,9 @@ public sealed partial class ModelPublisher(
             return (TrainingOutcome.Rejected, rejection);
         }
 
-        snapshots.Save(model);
-        var serving = new ServingModel(model, candidate.DataVersion);
-        await Task.Run(() => serving.Recommendations.Warm(model, warmThreads, cancellationToken), cancellationToken);
+        snapshots.Save(model, candidate.Ranking);
+        var serving = new ServingModel(model, candidate.DataVersion, candidate.Ranking);
+        await Task.Run(() => serving.Warm(warmThreads, cancellationToken), cancellationToken);
         await store.PublishGate.WaitAsync(cancellationToken);
         try
         {
@@ -115,14 +140,41 @@ public sealed partial class ModelPublisher(
         }
 
         logger.LogInformation(
-            "Published version {Version} in {Seconds:F2} s: holdout RMSE {Rmse:F4}, NDCG@10 {Ndcg:F4}",
-            model.Version, candidate.Record.FitSeconds, model.Metrics?.Rmse, model.Metrics?.NdcgAt10);
+            "Published version {Version} in {Seconds:F2} s: holdout RMSE {Rmse:F4}; ranking {Algorithm} NDCG@10 {Ndcg:F4}",
+            model.Version, candidate.Record.FitSeconds, model.Metrics?.Rmse, candidate.Ranking.Algorithm, candidate.Ranking.Metrics?.NdcgAt10);
         await PruneAsync(cancellationToken);
         return (TrainingOutcome.Published, null);
     }
 
     /// <summary>Why <paramref name="candidate"/> must not serve, or null.</summary>
-    private string? Gate(PublishCandidate candidate)
+    private string? Gate(PublishCandidate candidate) => RatingGate(candidate) ?? RankingGate(candidate);
+
+    /// <summary>Why the ranking model must not serve, or null: NDCG@10 compared like with like, as RMSE is.</summary>
+    private string? RankingGate(PublishCandidate candidate)
+    {
+        if (!candidate.Ranking.IsFinite)
+        {
+            return "The trained ranking model has non-finite weights.";
+        }
+
+        var evidence = candidate.RankingEvidence;
+        var limit = rankingOptions.Value.MaxNdcgRegression;
+        if (evidence.ComparableUsers >= RankingEvidence.MinComparableUsers)
+        {
+            return evidence.CandidateNdcg < evidence.ServingNdcg - limit
+                ? $"For the {evidence.ComparableUsers} holdout users with ratings the serving ranking model has not seen, NDCG@10 {evidence.CandidateNdcg:F4} is below the serving model's {evidence.ServingNdcg:F4} by more than {limit} (Ranking:MaxNdcgRegression)."
+                : null;
+        }
+
+        return evidence.Holdout is { Users: >= RankingEvidence.MinComparableUsers } holdout
+            && candidate.TrainedAgainst?.Ranking?.Metrics is { Users: >= RankingEvidence.MinComparableUsers } serving
+            && holdout.NdcgAt10 < serving.NdcgAt10 - limit
+            ? $"Holdout NDCG@10 {holdout.NdcgAt10:F4} of the ranking model is below the serving one's {serving.NdcgAt10:F4} by more than {limit} (Ranking:MaxNdcgRegression)."
+            : null;
+    }
+
+    /// <summary>Why the rating model must not serve, or null.</summary>
+    private string? RatingGate(PublishCandidate candidate)
     {
         var model = candidate.Model;
         if (!model.IsFinite)
@@ -176,6 +228,8 @@ public sealed partial class ModelPublisher(
             Algorithm = model.Parameters.Algorithm.ToString(),
             Parameters = JsonSerializer.Serialize(model.Parameters, StoreJson.Options),
             Metrics = model.Metrics is null ? null : JsonSerializer.Serialize(model.Metrics, StoreJson.Options),
+            Ranking = JsonSerializer.Serialize(
+                new RankingRecord(candidate.Ranking.Algorithm, candidate.Ranking.Parameters, candidate.Ranking.Metrics, candidate.Record.Popularity), StoreJson.Options),
             State = state,
             Error = error,
             Note = note,

@@ -1,12 +1,43 @@
 using Recommender.Core.Model;
+using Recommender.Core.Ranking;
 
 namespace Recommender.Api.Training;
 
-/// <summary>A published model, the store's data version it was trained on, and its memo of trained users' top lists.</summary>
-public sealed record ServingModel(FactorModel Model, long DataVersion)
+/// <summary>
+/// A published version: its rating model, its ranking model (none for a snapshot written before ranking models
+/// existed), the store's data version they were trained on, and their memos of trained users' top lists.
+/// </summary>
+public sealed record ServingModel(FactorModel Model, long DataVersion, RankingModel? Ranking = null)
 {
-    /// <summary>Top-N lists of trained users under this model (they never change while it serves).</summary>
+    /// <summary>Top-N lists of trained users under the rating model (they never change while it serves).</summary>
     public RecommendationCache Recommendations { get; } = new();
+
+    /// <summary>Top-N lists of trained users under the ranking model.</summary>
+    public RankingCache Rankings { get; } = new();
+
+    /// <summary>Warms both memos (see <see cref="RecommendationCache.Warm"/>).</summary>
+    public void Warm(int threads, CancellationToken cancellationToken)
+    {
+        Recommendations.Warm(Model, threads, cancellationToken);
+        if (Ranking is not null)
+        {
+            Rankings.Warm(Ranking, threads, cancellationToken);
+        }
+    }
+
+    /// <summary>Warms both memos in the background on one thread, for a version that already serves.</summary>
+    public void WarmInBackground(ILogger logger) =>
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                Warm(threads: 1, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Warming the recommendation caches of version {Version} failed", Model.Version);
+            }
+        });
 }
 
 /// <summary>

@@ -46,23 +46,6 @@ public sealed class RecommendationCache
         });
     }
 
-    /// <summary>
-    /// Warms in the background on one thread, for a model that is already serving (after a restart or an
-    /// activation): requests are answered meanwhile and fill the cache themselves.
-    /// </summary>
-    public void WarmInBackground(FactorModel model, ILogger logger) =>
-        _ = Task.Run(() =>
-        {
-            try
-            {
-                Warm(model, threads: 1, CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Warming the recommendation cache of version {Version} failed", model.Version);
-            }
-        });
-
     /// <summary>The best <paramref name="count"/> items for a trained user, best first.</summary>
     public IReadOnlyList<ScoredItem> Top(FactorModel model, in UserVector user, int count)
     {

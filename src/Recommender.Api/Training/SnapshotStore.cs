@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Options;
 using Recommender.Core.Model;
+using Recommender.Core.Ranking;
 
 namespace Recommender.Api.Training;
 
@@ -36,32 +37,48 @@ public sealed class SnapshotStore(IOptions<ModelOptions> options, IHostEnvironme
         return newest;
     }
 
-    public void Save(FactorModel model)
+    /// <summary>Writes a version's snapshot: the rating model, then its ranking model when it has one.</summary>
+    public void Save(FactorModel model, RankingModel? ranking)
     {
         Directory.CreateDirectory(_directory);
-        FactorModelSerializer.WriteFile(model, PathOf(model.Version));
+        AtomicFile.Write(PathOf(model.Version), stream =>
+        {
+            FactorModelSerializer.Write(model, stream);
+            if (ranking is not null)
+            {
+                RankingModelSerializer.Write(ranking, stream);
+            }
+        });
     }
 
-    /// <summary>The snapshot of <paramref name="version"/>, or null and why when it is missing or cannot be read.</summary>
-    public (FactorModel? Model, string? Problem) Load(long version)
+    /// <summary>
+    /// The snapshot of <paramref name="version"/> — its rating model and, when the file has one, its ranking model — or
+    /// null and why when it is missing or cannot be read.
+    /// </summary>
+    public (FactorModel? Model, RankingModel? Ranking, string? Problem) Load(long version)
     {
         var path = PathOf(version);
         if (!File.Exists(path))
         {
-            return (null, $"the file {Path.GetFileName(path)} is missing.");
+            return (null, null, $"the file {Path.GetFileName(path)} is missing.");
         }
 
         try
         {
-            var model = FactorModelSerializer.ReadFile(path);
-            return model.Version == version
-                ? (model, null)
-                : (null, $"the file {Path.GetFileName(path)} holds version {model.Version}.");
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            var model = FactorModelSerializer.Read(stream);
+            var ranking = stream.Position < stream.Length ? RankingModelSerializer.Read(stream) : null;
+            if (model.Version != version || ranking is not null && ranking.Version != version)
+            {
+                return (null, null, $"the file {Path.GetFileName(path)} holds version {model.Version}.");
+            }
+
+            return (model, ranking, null);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             logger.LogError(e, "Snapshot {Path} is unreadable", path);
-            return (null, $"the file {Path.GetFileName(path)} is unreadable: {e.Message}");
+            return (null, null, $"the file {Path.GetFileName(path)} is unreadable: {e.Message}");
         }
     }
 

@@ -6,6 +6,7 @@ using Recommender.Api.Options;
 using Recommender.Core.Data;
 using Recommender.Core.Evaluation;
 using Recommender.Core.Model;
+using Recommender.Core.Ranking;
 using Recommender.Core.Training;
 using Recommender.Data;
 using Recommender.Data.Entities;
@@ -14,6 +15,9 @@ namespace Recommender.Api.Training;
 
 /// <summary>Creates the trainer for a set of parameters (replaceable, so tests can inject a faulty trainer).</summary>
 public delegate IFactorTrainer TrainerFactory(TrainingParameters parameters);
+
+/// <summary>Fits a ranking model (replaceable, so tests can inject a worse one).</summary>
+public delegate RankingTrainingResult RankingTrainerFactory(RankingParameters parameters, RatingDataset train, CancellationToken cancellationToken);
 
 /// <summary>
 /// Exactly one training run: load → split → train → evaluate → gate → publish. It never throws except for shutdown
@@ -25,14 +29,16 @@ public delegate IFactorTrainer TrainerFactory(TrainingParameters parameters);
 /// scores the serving model on the holdout ratings that model has not seen, for <see cref="ModelPublisher"/>'s gate
 /// to compare like with like. Automatic runs leave a pinned version serving.
 /// </remarks>
-public sealed class TrainingPipeline(
+public sealed partial class TrainingPipeline(
     IDbContextFactory<RecommenderDbContext> dbFactory,
     ModelStore store,
     ModelPublisher publisher,
     FreshUsers freshUsers,
     TrainingStatus status,
     TrainerFactory trainerFactory,
+    RankingTrainerFactory rankingTrainerFactory,
     IOptions<TrainingOptions> trainingOptions,
+    IOptions<RankingOptions> rankingOptions,
     IOptions<RatingsOptions> ratingsOptions,
     TimeProvider time,
     ILogger<TrainingPipeline> logger)
@@ -113,9 +119,10 @@ public sealed class TrainingPipeline(
         var evidence = GateEvidence.None;
         ModelMetrics? metrics = null;
         var finalParameters = parameters;
+        RatingDataset? train = null, holdout = null;
         if (options.HoldoutFraction > 0 && data.Count >= 10)
         {
-            var (train, holdout) = DatasetSplit.Holdout(data, options.HoldoutFraction, parameters.Seed);
+            (train, holdout) = DatasetSplit.Holdout(data, options.HoldoutFraction, parameters.Seed);
             // A handful of held-out ratings is too noisy to choose the epoch count; train the configured epochs then.
             var evaluationParameters = holdout.Count < MinHoldoutForEarlyStopping ? parameters with { EarlyStoppingPatience = 0 } : parameters;
             var evaluation = await Task.Run(() => trainerFactory(evaluationParameters).Fit(train, holdout, r => Log(version, r, history), cancellationToken), cancellationToken);
@@ -125,10 +132,14 @@ public sealed class TrainingPipeline(
         }
 
         var final = await Task.Run(() => trainerFactory(finalParameters).Fit(data, null, r => Log(version, r, metrics is null ? history : null), cancellationToken), cancellationToken);
-        var model = final.Model.WithInfo(version, time.GetUtcNow(), metrics);
-        var record = new RunRecord(data.Count, data.Users.Count, data.Items.Count, history, clock.Elapsed.TotalSeconds);
+        var trainedAt = time.GetUtcNow();
+        var model = final.Model.WithInfo(version, trainedAt, metrics);
+        var ranking = await Task.Run(() => TrainRanking(data, train, holdout, current?.Ranking, parameters, cancellationToken), cancellationToken);
+        var record = new RunRecord(data.Count, data.Users.Count, data.Items.Count, history, clock.Elapsed.TotalSeconds, ranking.Popularity);
         return await publisher.PublishTrainedAsync(
-            new PublishCandidate(model, dataVersion, loadedSequence, current, evidence, record, reason, forcedBy),
+            new PublishCandidate(
+                model, ranking.Model.WithInfo(version, trainedAt, ranking.Evidence.Holdout), dataVersion, loadedSequence, current,
+                evidence, ranking.Evidence, record, reason, forcedBy),
             parameters.EffectiveThreads,
             cancellationToken);
     }

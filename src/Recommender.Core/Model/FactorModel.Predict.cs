@@ -79,7 +79,8 @@ public sealed partial class FactorModel
     /// <summary>Clips a score to the rating scale.</summary>
     public float Clip(float score) => Math.Clamp(score, MinRating, MaxRating);
 
-    private Prediction PredictForUnknownUser(int itemIndex)
+    /// <summary>The prediction for a user the model knows nothing of: μ + b_i (μ for an unknown item, -1).</summary>
+    public Prediction PredictForUnknownUser(int itemIndex)
     {
         if (itemIndex < 0 || _itemCounts[itemIndex] == 0)
         {

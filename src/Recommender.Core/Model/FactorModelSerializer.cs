@@ -183,26 +183,7 @@ public static class FactorModelSerializer
     /// Writes to a temporary file beside <paramref name="path"/> and renames it, so a crash never leaves half a file
     /// under the snapshot's name; a write that fails deletes its temporary file.
     /// </summary>
-    public static void WriteFile(FactorModel model, string path)
-    {
-        var temporary = path + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Write(model, stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            // A full disk or a failed rename must not leave half a file behind.
-            File.Delete(temporary);
-            throw;
-        }
-    }
+    public static void WriteFile(FactorModel model, string path) => AtomicFile.Write(path, stream => Write(model, stream));
 
     /// <summary>Reads a snapshot file.</summary>
     public static FactorModel ReadFile(string path)

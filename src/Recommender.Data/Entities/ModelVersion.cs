@@ -35,6 +35,12 @@ public sealed class ModelVersion
     /// <summary>Holdout metrics, as JSON (null when the run failed before evaluation).</summary>
     public string? Metrics { get; set; }
 
+    /// <summary>
+    /// The version's ranking model — algorithm, parameters, holdout metrics and popularity's — as JSON (null for runs
+    /// from before ranking models, and for failed runs).
+    /// </summary>
+    public string? Ranking { get; set; }
+
     public ModelState State { get; set; }
 
     /// <summary>Why the run was rejected or failed, or why a published snapshot can no longer be served.</summary>

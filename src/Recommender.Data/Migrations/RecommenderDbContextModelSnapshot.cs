@@ -72,6 +72,9 @@ namespace Recommender.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Ranking")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("RatingCount")
                         .HasColumnType("INTEGER");
 

@@ -36,14 +36,17 @@ function showModel(model) {
     const m = model.metrics;
     document.getElementById('model-version').textContent = model.version ?? 'none yet';
     document.getElementById('model-algorithm').textContent = model.algorithm
-        ? `${model.algorithm} · ${p.Factors} factors · ${p.Epochs} ${p.Epochs === 1 ? 'epoch' : 'epochs'}` : '–';
+        ? `${model.algorithm} · ${p.factors} factors · ${p.epochs} ${p.epochs === 1 ? 'epoch' : 'epochs'}`
+            + (model.ranking ? ` · ranking by ${model.ranking.algorithm}` : '') : '–';
     document.getElementById('model-trained').textContent = when(model.trainedAt);
     document.getElementById('model-counts').textContent = model.counts
         ? `${model.counts.users} users × ${model.counts.items} items, ${model.counts.ratings} ratings` : '–';
     document.getElementById('model-holdout').textContent = m ? `${m.testCount} ratings` : 'none';
-    for (const [id, value, digits] of [['rmse', m?.rmse, 3], ['mae', m?.mae, 3], ['precision', m?.precisionAt10, 3], ['recall', m?.recallAt10, 3], ['ndcg', m?.ndcgAt10, 3]]) {
+    for (const [id, value, digits] of [['rmse', m?.rmse, 3], ['mae', m?.mae, 3]]) {
         document.getElementById(`metric-${id}`).textContent = fmt(value, digits);
     }
+
+    showRankingMetrics(model);
 
     const pinned = model.pinnedVersion ?? null;
     document.getElementById('model-pin').textContent = pinned === null
@@ -61,6 +64,23 @@ function showModel(model) {
             { name: 'validation RMSE', className: 'validation', points: epochs.map(e => ({ x: e.epoch, y: e.validationRmse })) },
         ]),
     ]);
+}
+
+/** Top-10 quality on the holdout: the ranking model, popularity beside it, and the rating model's own ranking. */
+function showRankingMetrics(model) {
+    const r = model.ranking;
+    const rows = [
+        r ? [`ranking model (${r.algorithm})`, r.metrics] : null,
+        r ? ['most popular', r.popularity] : null,
+        [`rating model (${model.algorithm ?? '–'})`, model.metrics],
+    ].filter(row => row !== null);
+    fill(document.getElementById('ranking-metrics'), dataTable({
+        id: 'ranking-metrics-table',
+        caption: 'Top-10 quality on the holdout',
+        columns: ['Ranked by', 'NDCG@10', 'P@10', 'R@10'],
+        numeric: [1, 2, 3],
+        rows: rows.map(([name, m]) => [name, fmt(m?.ndcgAt10, 3), fmt(m?.precisionAt10, 3), fmt(m?.recallAt10, 3)]),
+    }));
 }
 
 function chartFigure(title, series) {

@@ -109,7 +109,11 @@ export async function loadRecommendations() {
     try {
         const path = withQuery(url`api/users/${userId}/recommendations`, { strategy, count: 10, neighbors: strategy === 'neighbors' ? neighbors : null });
         const result = await request(path, { signal: recommendationRequest.signal });
-        const caption = `Recommendations for ${userId} (${strategy === 'neighbors' ? 'neighbour-weighted' : 'model score'})`;
+        const how = strategy === 'neighbors' ? 'neighbour-weighted'
+            : strategy === 'rating' ? `highest predicted rating, ${result.rankedBy}`
+            : result.fallback === 'popularity' ? `most popular: ${result.rankedBy} has no ratings of theirs yet`
+            : `ranked by ${result.rankedBy}`;
+        const caption = `Recommendations for ${userId} (${how})`;
         fill(document.getElementById('recommendations'), result.items.length === 0
             ? note('Nothing to recommend: the user has rated every item.')
             : dataTable({

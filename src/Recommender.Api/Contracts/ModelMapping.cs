@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Recommender.Api.Endpoints;
+using Recommender.Api.Training;
+using Recommender.Core.Model;
+using Recommender.Core.Ranking;
+using Recommender.Core.Training;
+using Recommender.Data.Entities;
+
+namespace Recommender.Api.Contracts;
+
+/// <summary>The one place model versions, metrics and parameters take their wire form.</summary>
+internal static class ModelMapping
+{
+    /// <summary>Parameters on the wire: camelCase names like every other field, enums by name.</summary>
+    private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    public static JsonElement ToWire(TrainingParameters parameters) => JsonSerializer.SerializeToElement(parameters, Wire);
+
+    public static ModelVersionResponse ToResponse(ModelVersion row) => new()
+    {
+        Version = row.Version,
+        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
+        Algorithm = row.Algorithm,
+        State = row.State.ToString().ToLowerInvariant(),
+        Parameters = JsonSerializer.Deserialize<TrainingParameters>(row.Parameters, StoreJson.Options) is { } parameters ? ToWire(parameters) : null,
+        Metrics = ToResponse(row.Metrics is null ? null : JsonSerializer.Deserialize<ModelMetrics>(row.Metrics, StoreJson.Options)),
+        Ranking = ToResponse(row.Ranking),
+        Error = row.Error,
+        Note = row.Note,
+        RatingCount = row.RatingCount,
+        FitSeconds = row.FitSeconds,
+    };
+
+    /// <summary>A version row's ranking column in wire form, or null.</summary>
+    public static RankingResponse? ToResponse(string? ranking) =>
+        ranking is not null && JsonSerializer.Deserialize<RankingRecord>(ranking, StoreJson.Options) is { } record
+            ? new RankingResponse
+            {
+                Algorithm = RecommendationEndpoints.AlgorithmName(record.Algorithm),
+                Parameters = JsonSerializer.SerializeToElement(record.Parameters, Wire),
+                Metrics = ToResponse(record.Metrics),
+                Popularity = ToResponse(record.Popularity),
+            }
+            : null;
+
+    /// <summary>The wire form of metrics; a rejected run's non-finite metrics are reported as absent.</summary>
+    public static MetricsResponse? ToResponse(ModelMetrics? metrics) =>
+        metrics is null || !double.IsFinite(metrics.Rmse + metrics.Mae + metrics.PrecisionAt10 + metrics.RecallAt10 + metrics.NdcgAt10)
+        ? null
+        : new MetricsResponse
+        {
+            Rmse = metrics.Rmse,
+            Mae = metrics.Mae,
+            PrecisionAt10 = metrics.PrecisionAt10,
+            RecallAt10 = metrics.RecallAt10,
+            NdcgAt10 = metrics.NdcgAt10,
+            TestCount = metrics.TestCount,
+        };
+
+    private static RankingMetricsResponse? ToResponse(RankingMetrics? metrics) =>
+        metrics is null || !double.IsFinite(metrics.PrecisionAt10 + metrics.RecallAt10 + metrics.NdcgAt10)
+        ? null
+        : new RankingMetricsResponse
+        {
+            PrecisionAt10 = metrics.PrecisionAt10,
+            RecallAt10 = metrics.RecallAt10,
+            NdcgAt10 = metrics.NdcgAt10,
+            Users = metrics.Users,
+        };
+}
