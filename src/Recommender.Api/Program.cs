@@ -1,9 +1,10 @@
 using Recommender.Api;
 using Recommender.Api.Endpoints;
 using Recommender.Api.Security;
+using Recommender.Api.Startup;
 using Serilog;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppFolder.ContentRoot(args) });
 
 // preserveStaticLogger: this host's ILogger<T> loggers write to this host's Serilog logger, never to the static
 // Log.Logger, which belongs to whichever host was built last (two hosts in one process would cross their logs).

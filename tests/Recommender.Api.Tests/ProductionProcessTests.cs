@@ -44,6 +44,51 @@ public sealed class ProductionProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Production_ReadsItsSettingsServesTheDashboardAndKeepsItsFilesBesideTheApp_WhenStartedFromAnotherFolder()
+    {
+        var name = $"app-folder-{Guid.NewGuid():N}";
+        var beside = Path.Combine(AppContext.BaseDirectory, name);
+        var workingDirectory = Directory.CreateDirectory(Path.Combine(_directory, "elsewhere")).FullName;
+        try
+        {
+            // Relative paths, as in appsettings.json: they are resolved against the app's folder, not the working directory.
+            using var service = await ServiceProcess.StartAsync(
+                Environment(new()
+                {
+                    ["Auth__AllowAnonymous"] = "true",
+                    ["ConnectionStrings__Recommender"] = $"Data Source={name}.db",
+                    ["Model__Directory"] = $"{name}-models",
+                    ["Training__TrainOnStart"] = "true",
+                }),
+                workingDirectory);
+            await service.WaitForLineAsync(line => line.Contains("Published version 1", StringComparison.Ordinal));
+            using var client = service.CreateClient();
+            var page = await client.GetAsync("/");
+
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("<script type=\"module\" src=\"js/main.js\">", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/js/main.js")).StatusCode);
+            // appsettings.json's console template: without it Serilog has no sink and the service prints nothing.
+            Assert.Matches(@"\[\d\d:\d\d:\d\d INF\] Recommender\.Api\.Training\.TrainingPipeline: Published version 1", service.Output);
+            Assert.True(File.Exists(beside + ".db"), "the database is not beside the app");
+            Assert.NotEmpty(Directory.GetFiles(beside + "-models", "model-*.bin"));
+            Assert.Empty(Directory.GetFileSystemEntries(workingDirectory));
+        }
+        finally
+        {
+            foreach (var file in Directory.GetFiles(AppContext.BaseDirectory, name + ".db*"))
+            {
+                File.Delete(file);
+            }
+
+            if (Directory.Exists(beside + "-models"))
+            {
+                Directory.Delete(beside + "-models", recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Production_TakesKeysFromEnvironmentVariables_AndNeverPrintsThem()
     {
         using var service = await ServiceProcess.StartAsync(Environment(new()
