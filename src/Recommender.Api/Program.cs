@@ -11,7 +11,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.Services.AddSerilog(
     (services, logger) => logger
         .ReadFrom.Configuration(builder.Configuration)
-        .ReadFrom.Services(services),
+        .ReadFrom.Services(services)
+        .Filter.ByExcluding(InvalidSettings.IsReportedElsewhere),
     preserveStaticLogger: true);
 builder.Services.AddRecommenderOptions(builder.Configuration);
 builder.Services.AddRecommenderStore();
@@ -41,4 +42,13 @@ app.MapRecommendationEndpoints();
 app.MapModelEndpoints();
 app.MapHealthEndpoints();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (Exception e) when (InvalidSettings.OwnsTheProcess && InvalidSettings.Failures(e) is { Count: > 0 } failures)
+{
+    return InvalidSettings.Report(failures, Console.Error);
+}
+
+return 0;

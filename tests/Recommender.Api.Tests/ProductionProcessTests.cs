@@ -34,13 +34,30 @@ public sealed class ProductionProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Production_RefusesToStart_WhenNoKeysAreConfigured()
+    public async Task Production_RefusesToStart_WithOneLineNamingTheSettings_WhenNoKeysAreConfigured()
     {
         using var service = await ServiceProcess.RunToExitAsync(Environment());
 
-        Assert.NotEqual(0, service.ExitCode);
-        Assert.Contains("Auth:Keys", service.Output, StringComparison.Ordinal);
-        Assert.Contains("Auth:AllowAnonymous", service.Output, StringComparison.Ordinal);
+        Assert.Equal(1, service.ExitCode);
+        var line = Assert.Single(service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(line, service.Errors);
+        Assert.Contains("Auth:Keys", line, StringComparison.Ordinal);
+        Assert.Contains("Auth:AllowAnonymous", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Training__Epochs", "many", "Training:Epochs")]
+    [InlineData("Training__Epochz", "5", "Epochz")]
+    [InlineData("Ratings__MaxBatchSize", "0", "Ratings:MaxBatchSize")]
+    public async Task InvalidSetting_StopsStartUpWithOneLineNamingTheKey_AndNoStackTrace(string variable, string value, string named)
+    {
+        using var service = await ServiceProcess.RunToExitAsync(Environment(new() { ["Auth__AllowAnonymous"] = "true", [variable] = value }));
+
+        Assert.Equal(1, service.ExitCode);
+        var line = Assert.Single(service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,6 +13,7 @@ internal sealed partial class ServiceProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _errors = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _waiters = [];
 
@@ -41,9 +42,20 @@ internal sealed partial class ServiceProcess : IDisposable
 
         _process = new Process { StartInfo = info, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Receive(e.Data);
-        _process.ErrorDataReceived += (_, e) => Receive(e.Data);
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                _errors.Enqueue(e.Data);
+            }
+
+            Receive(e.Data);
+        };
         _process.Exited += (_, _) => _listening.TrySetException(new InvalidOperationException($"The service exited with code {_process.ExitCode}:\n{Output}"));
     }
+
+    /// <summary>The lines the service printed on standard error (they are in <see cref="Output"/> too).</summary>
+    public string Errors => string.Join("\n", _errors);
 
     public static string AppPath => Path.Combine(AppContext.BaseDirectory, "Recommender.Api.dll");
 
