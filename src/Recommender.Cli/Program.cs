@@ -24,6 +24,8 @@ namespace Recommender.Cli
 
               import    --url URL --input FILE [--format auto|csv|tab|dat] [--api-key KEY]
                         stream a rating file into a running service (POST /api/ratings/import)
+              import    --url URL --items FILE [--api-key KEY]
+                        stream an item catalogue (itemId,name[,more], e.g. movies.csv) into it (POST /api/items/import)
 
             model options:
               --algorithm biased-sgd|als|notebook   --factors N   --epochs N   --learning-rate X
