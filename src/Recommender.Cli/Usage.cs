@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Recommender.Cli;
+
+/// <summary>One verb's line of the usage: its options (every option the verb reads, and only those) and what it does.</summary>
+internal sealed record VerbUsage(string Name, string Synopsis, string Summary)
+{
+    /// <summary>The options the synopsis names, with <c>[model options]</c> expanded.</summary>
+    public IReadOnlySet<string> Options => Usage.OptionsOf(Synopsis.Replace(Usage.ModelOptionsToken, Usage.ModelOptions, StringComparison.Ordinal))
+        .Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+
+    public bool TakesModelOptions => Synopsis.Contains(Usage.ModelOptionsToken, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// The usage text, one entry per verb. It is also the list of options each verb may read: <see cref="CommandLine"/>
+/// refuses to read an option its verb's entry does not name, so the text cannot fall behind the code. A new option is
+/// one more <c>--name PLACEHOLDER</c> in its verb's synopsis (or in <see cref="ModelOptions"/>).
+/// </summary>
+internal static partial class Usage
+{
+    public const string ModelOptionsToken = "[model options]";
+
+    public static readonly VerbUsage[] Verbs =
+    [
+        new("train", "--input FILE [--holdout F] [model options]", "train and report metrics on a seeded holdout"),
+        new("evaluate", "--train FILE --test FILE [--validation F] [model options] [--json]",
+            "fit on one file, score another (--validation F: hold out F of the training file for early stopping)"),
+        new("cross-validate", "--input FILE [--folds N] [model options] [--json]", "k-fold cross-validation, for tuning without a test set"),
+        new("bench", "--train FILE --test FILE [--factors N] [--epochs N] [--threads N] [--seed N] [--repeat N] [--json]",
+            "the fast trainer on N threads and on one against the notebook's scalar trainer, same data, one process"),
+        new("generate", "--output FILE [--users N] [--items N] [--ratings N] [--rank N] [--noise X] [--skew X] [--seed N]\n[--test-fraction F --test-output FILE]",
+            "seeded synthetic ratings: low rank + noise, Zipf user and item popularity"),
+        new("import", "--url URL (--input FILE [--format auto|csv|tab|dat] | --items FILE) [--api-key KEY]",
+            "stream a rating file (POST /api/ratings/import) or an item catalogue such as movies.csv (POST /api/items/import)\ninto a running service; the key may also come from RECOMMENDER_API_KEY"),
+    ];
+
+    /// <summary>The options of <c>[model options]</c>.</summary>
+    public const string ModelOptions = """
+        --algorithm biased-sgd|als|notebook   --factors N   --epochs N   --learning-rate X   --decay X
+        --regularization X   --bias-regularization X   --init-std X   --seed N   --patience N
+        --min-rating X   --max-rating X   --threads N (0 = one per processor; the model does not depend on it)
+        """;
+
+    private const string Files = "files: MovieLens u.data (tab), ratings.dat (::), ratings.csv, or user,item,rating[,timestamp] CSV.";
+
+    public static VerbUsage? Find(string verb) => Verbs.FirstOrDefault(v => v.Name == verb);
+
+    /// <summary>Every verb with its options.</summary>
+    public static string All()
+    {
+        var text = new StringBuilder("usage: recommender <verb> [options]      (recommender <verb> --help for one verb)\n\nverbs:\n");
+        foreach (var verb in Verbs)
+        {
+            text.Append(Indent(verb.Name.PadRight(16) + verb.Synopsis, "  ", 18)).Append('\n');
+            text.Append(Indent(verb.Summary, new string(' ', 18), 18)).Append("\n\n");
+        }
+
+        return text.Append("model options:\n").Append(Indent(ModelOptions, "  ", 2)).Append("\n\n").Append(Files).ToString();
+    }
+
+    /// <summary>One verb's usage.</summary>
+    public static string Of(VerbUsage verb)
+    {
+        var text = new StringBuilder($"usage: recommender {verb.Name} ")
+            .Append(Indent(verb.Synopsis, "", 20 + verb.Name.Length)).Append("\n\n").Append(verb.Summary).Append('\n');
+        if (verb.TakesModelOptions)
+        {
+            text.Append("\nmodel options:\n").Append(Indent(ModelOptions, "  ", 2)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The <c>--name PLACEHOLDER</c> pairs of a synopsis (a flag such as <c>--json</c> has no placeholder).</summary>
+    public static IEnumerable<(string Name, string? Placeholder)> OptionsOf(string synopsis) =>
+        Option().Matches(synopsis).Select(m => (m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null));
+
+    private static string Indent(string text, string first, int rest) =>
+        first + text.Replace("\n", "\n" + new string(' ', rest), StringComparison.Ordinal);
+
+    [GeneratedRegex(@"(--[a-z][a-z0-9-]*)(?: ([A-Z]+|[a-z0-9-]+(?:\|[a-z0-9-]+)+))?")]
+    private static partial Regex Option();
+}
