@@ -17,6 +17,7 @@ namespace Recommender.Cli
             ["bench"] = BenchCommand.Run,
             ["generate"] = GenerateCommand.Run,
             ["import"] = ImportCommand.Run,
+            ["backup"] = BackupCommand.Run,
         };
 
         public static int Run(string[] args, TextWriter output, TextWriter error)

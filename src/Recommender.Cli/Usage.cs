@@ -34,6 +34,8 @@ internal static partial class Usage
             "seeded synthetic ratings: low rank + noise, Zipf user and item popularity"),
         new("import", "--url URL (--input FILE [--format auto|csv|tab|dat] | --items FILE) [--api-key KEY]",
             "stream a rating file (POST /api/ratings/import) or an item catalogue such as movies.csv (POST /api/items/import)\ninto a running service; the key may also come from RECOMMENDER_API_KEY"),
+        new("backup", "--database FILE --output FILE [--models DIR --models-output DIR]",
+            "a consistent copy of the service's SQLite store, safe while it runs (SQLite's online backup, checked with\nPRAGMA integrity_check); with --models, then a copy of its model snapshots"),
     ];
 
     /// <summary>The options of <c>[model options]</c>.</summary>
