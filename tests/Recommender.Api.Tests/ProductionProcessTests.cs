@@ -106,6 +106,25 @@ public sealed class ProductionProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Production_WritesItsLogToAFile_WhenSerilogWriteToAddsTheFileSink()
+    {
+        // The README's file-log recipe, as environment variables: the file sink ships with Serilog.AspNetCore.
+        using var service = await ServiceProcess.StartAsync(Environment(new()
+        {
+            ["Auth__AllowAnonymous"] = "true",
+            ["Serilog__WriteTo__1__Name"] = "File",
+            ["Serilog__WriteTo__1__Args__path"] = Path.Combine(_directory, "logs", "recommender-.log"),
+            ["Serilog__WriteTo__1__Args__rollingInterval"] = "Day",
+        }));
+        service.Kill();
+
+        // Every event goes to the console, then to the file: the warning came before the "listening" line awaited above.
+        var file = Assert.Single(Directory.GetFiles(Path.Combine(_directory, "logs"), "recommender-*.log"));
+        using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        Assert.Contains("NO API KEYS ARE CONFIGURED", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Production_TakesKeysFromEnvironmentVariables_AndNeverPrintsThem()
     {
         using var service = await ServiceProcess.StartAsync(Environment(new()
