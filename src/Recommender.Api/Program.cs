@@ -1,16 +1,18 @@
 using Recommender.Api;
 using Recommender.Api.Endpoints;
 using Recommender.Api.Security;
+using Recommender.Api.Startup;
 using Serilog;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppFolder.ContentRoot(args) });
 
 // preserveStaticLogger: this host's ILogger<T> loggers write to this host's Serilog logger, never to the static
 // Log.Logger, which belongs to whichever host was built last (two hosts in one process would cross their logs).
 builder.Services.AddSerilog(
     (services, logger) => logger
         .ReadFrom.Configuration(builder.Configuration)
-        .ReadFrom.Services(services),
+        .ReadFrom.Services(services)
+        .Filter.ByExcluding(InvalidSettings.IsReportedElsewhere),
     preserveStaticLogger: true);
 builder.Services.AddRecommenderOptions(builder.Configuration);
 builder.Services.AddRecommenderStore();
@@ -40,4 +42,13 @@ app.MapRecommendationEndpoints();
 app.MapModelEndpoints();
 app.MapHealthEndpoints();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (Exception e) when (InvalidSettings.OwnsTheProcess && InvalidSettings.Failures(e) is { Count: > 0 } failures)
+{
+    return InvalidSettings.Report(failures, Console.Error);
+}
+
+return 0;

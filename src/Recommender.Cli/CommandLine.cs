@@ -6,16 +6,23 @@ namespace Recommender.Cli;
 /// <summary>A command-line mistake; the message names the option.</summary>
 internal sealed class UsageException(string message) : Exception(message);
 
-/// <summary><c>--name value</c> pairs and bare <c>--flag</c>s. Every option must be read, so a typo is an error.</summary>
+/// <summary>
+/// <c>--name value</c> pairs and bare <c>--flag</c>s. Every option must be read, so a typo is an error; and only the
+/// options the verb's usage names may be read (<see cref="Usage"/>), so the usage lists every option.
+/// </summary>
 internal sealed partial class CommandLine
 {
     private static readonly HashSet<string> Flags = ["--json", "--ranking-only"];
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly IReadOnlySet<string>? _documented;
 
-    public static CommandLine Parse(ReadOnlySpan<string> args)
+    private CommandLine(IReadOnlySet<string>? documented) => _documented = documented;
+
+    /// <summary>Parses a verb's arguments; with <paramref name="documented"/>, reading any other option is a bug.</summary>
+    public static CommandLine Parse(ReadOnlySpan<string> args, IReadOnlySet<string>? documented = null)
     {
-        var line = new CommandLine();
+        var line = new CommandLine(documented);
         for (var n = 0; n < args.Length; n++)
         {
             var name = args[n];
@@ -46,14 +53,24 @@ internal sealed partial class CommandLine
 
     public bool Flag(string name)
     {
-        _read.Add(name);
+        Read(name);
         return _values.ContainsKey(name);
     }
 
     public string? String(string name)
     {
-        _read.Add(name);
+        Read(name);
         return _values.GetValueOrDefault(name);
+    }
+
+    private void Read(string name)
+    {
+        if (_documented is not null && !_documented.Contains(name))
+        {
+            throw new InvalidOperationException($"{name} is read but its verb's usage does not list it: add it to Usage.");
+        }
+
+        _read.Add(name);
     }
 
     public string RequiredString(string name) => String(name) ?? throw new UsageException($"{name} is required.");
@@ -80,7 +97,7 @@ internal sealed partial class CommandLine
             null or "biased-sgd" => Algorithm.BiasedSgd,
             "als" => Algorithm.Als,
             "notebook" => Algorithm.Notebook,
-            var other => throw new UsageException($"--algorithm must be biased-sgd, als, notebook, ease, ials or popularity, not '{other}'."),
+            var other => throw new UsageException($"--algorithm must be biased-sgd, als or notebook, not '{other}'."),
         };
         var p = TrainingParameters.For(algorithm);
         p = p with

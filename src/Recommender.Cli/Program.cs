@@ -6,76 +6,67 @@ return CliApp.Run(args, Console.Out, Console.Error);
 
 namespace Recommender.Cli
 {
-    /// <summary>Dispatches a verb; returns 0 on success, 1 on a data or runtime error, 2 on a usage error.</summary>
+    /// <summary>Dispatches a verb; returns 0 on success (and for help), 1 on a data or runtime error, 2 on a usage error.</summary>
     internal static class CliApp
     {
-        private const string Usage = """
-            usage: recommender <verb> [options]
-
-            verbs:
-              train     --input FILE [--holdout F] [model options]           train and report holdout metrics
-              evaluate  --train FILE --test FILE [model options] [--json]    fit on one file, score another
-              cross-validate --input FILE [--folds N] [model options] [--json]  k-fold CV for tuning (ranking
-                        algorithms: comma-separated values form a grid, reported by NDCG@10, best first)
-              bench     --train FILE --test FILE [--factors N] [--epochs N] [--threads N] [--repeat N] [--ranking-only] [--json]
-                        the notebook's scalar trainer against the fast trainer, same data, one process; then
-                        EASE and implicit ALS (k = 128, 16 epochs) fit seconds
-
-              generate  --output FILE [--users N] [--items N] [--ratings N] [--rank N] [--noise X] [--skew X]
-                        [--seed N] [--test-fraction F --test-output FILE]   seeded synthetic ratings
-
-              import    --url URL --input FILE [--format auto|csv|tab|dat] [--api-key KEY]
-                        stream a rating file into a running service (POST /api/ratings/import)
-
-            model options (rating algorithms):
-              --algorithm biased-sgd|als|notebook   --factors N   --epochs N   --learning-rate X
-              --decay X   --regularization X   --bias-regularization X   --init-std X   --seed N
-              --validation F (hold out F of the training file for early stopping)   --patience N
-              --min-rating X   --max-rating X   --threads N (0 = one per processor; the model does not depend on it)
-
-            ranking options (--algorithm ease|ials|popularity; no RMSE, ranking metrics only):
-              --regularization X (λ)   --positive-threshold X|none (ratings >= X count as interactions; none = every rating)
-              ials: --factors N   --epochs N   --alpha X (confidence 1 + αx)   --regularization-exponent X (ν, 0..1)
-                    --cg-steps N   --init-std X
-              ease: --max-items N (refused above it: memory grows as items²)
-              --seed N   --threads N
-
-            files: MovieLens u.data (tab), ratings.dat (::), ratings.csv, or user,item,rating[,timestamp] CSV.
-            """;
+        private static readonly Dictionary<string, Func<CommandLine, TextWriter, TextWriter, int>> Commands = new(StringComparer.Ordinal)
+        {
+            ["train"] = TrainCommand.Run,
+            ["evaluate"] = EvaluateCommand.Run,
+            ["cross-validate"] = CrossValidateCommand.Run,
+            ["bench"] = BenchCommand.Run,
+            ["generate"] = GenerateCommand.Run,
+            ["import"] = ImportCommand.Run,
+            ["backup"] = BackupCommand.Run,
+        };
 
         public static int Run(string[] args, TextWriter output, TextWriter error)
         {
-            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            if (args.Length == 0)
             {
-                output.WriteLine(Usage);
-                return args.Length == 0 ? 2 : 0;
+                output.WriteLine(Usage.All());
+                return 2;
+            }
+
+            if (IsHelp(args[0]))
+            {
+                // "recommender help VERB" is "recommender VERB --help".
+                output.WriteLine(args.Length > 1 && Usage.Find(args[1]) is { } asked ? Usage.Of(asked) : Usage.All());
+                return 0;
+            }
+
+            var verb = Usage.Find(args[0]);
+            if (verb is null || !Commands.TryGetValue(verb.Name, out var command))
+            {
+                error.WriteLine($"error: unknown verb '{args[0]}'.");
+                error.WriteLine(Usage.All());
+                return 2;
+            }
+
+            if (args.Skip(1).Any(a => a is "-h" or "--help"))
+            {
+                output.WriteLine(Usage.Of(verb));
+                return 0;
             }
 
             try
             {
-                var options = CommandLine.Parse(args.AsSpan(1));
-                return args[0] switch
-                {
-                    "train" => TrainCommand.Run(options, output, error),
-                    "evaluate" => EvaluateCommand.Run(options, output, error),
-                    "bench" => BenchCommand.Run(options, output, error),
-                    "cross-validate" => CrossValidateCommand.Run(options, output, error),
-                    "generate" => GenerateCommand.Run(options, output, error),
-                    "import" => ImportCommand.Run(options, output, error),
-                    _ => throw new UsageException($"unknown verb '{args[0]}'."),
-                };
+                return command(CommandLine.Parse(args.AsSpan(1), verb.Options), output, error);
             }
             catch (UsageException e)
             {
                 error.WriteLine($"error: {e.Message}");
-                error.WriteLine(Usage);
+                error.WriteLine(Usage.Of(verb));
                 return 2;
             }
-            catch (Exception e) when (e is RatingFormatException or IOException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception e) when (e is RatingFormatException or IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException)
             {
+                // A data or runtime problem the run cannot get past (a malformed line, EASE above its item limit).
                 error.WriteLine($"error: {e.Message}");
                 return 1;
             }
         }
+
+        private static bool IsHelp(string arg) => arg is "-h" or "--help" or "help";
     }
 }

@@ -255,6 +255,33 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.Empty(page.Errors);
     }
 
+    [ChromiumFact]
+    public async Task Dashboard_ShowsItemNames_WithTheIdAsTooltip_OnceACatalogueIsImported()
+    {
+        var page = await StartAsync(prepare: async client =>
+        {
+            string[] listeners = ["ann", "bob", "cy"];
+            var ratings = listeners.SelectMany((u, n) => Enumerable.Range(1, 5)
+                .Where(i => u != "ann" || i != 4)
+                .Select(i => new { userId = u, itemId = i.ToString(System.Globalization.CultureInfo.InvariantCulture), rating = 1 + (n + i) % 5 }));
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/ratings/batch", new { ratings })).StatusCode);
+            const string movies = "movieId,title,genres\n1,Toy Story (1995),Animation\n2,Jumanji (1995),Adventure\n3,Heat (1995),Crime\n4,\"American President, The (1995)\",Comedy\n5,Casino (1995),Drama\n";
+            var imported = await client.PostAsync("/api/items/import", new StringContent(movies, System.Text.Encoding.UTF8, "text/csv"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, imported.StatusCode);
+            Assert.Equal(TrainingOutcome.Published, await _app!.RetrainAsync(client));
+        });
+
+        await page.TypeAsync("#user-search", "ann");
+        await page.WaitForAsync("document.querySelector(\"#user-results [data-user='ann']\") !== null", "the search to find ann", Timeout);
+        await page.ClickAsync("#user-results [data-user='ann']");
+        var recommended = await page.WaitForAsync(
+            $"(() => {{ const names = {RowHeaders("recommendations-table", "ann")}; return names && names[0] !== '4' ? names : null; }})()",
+            "ann's recommendation by its title", Timeout);
+        Assert.Equal(["American President, The (1995)"], Strings(recommended));
+        Assert.Equal("4", (await page.EvaluateAsync("document.querySelector('#recommendations-table [data-item]').title")).GetString());
+        Assert.Empty(page.Errors);
+    }
+
     /// <summary>The row headers of a table once its caption mentions <paramref name="caption"/>; null before.</summary>
     private static string RowHeaders(string tableId, string caption) => $$"""
         (() => {

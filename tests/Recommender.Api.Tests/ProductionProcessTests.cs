@@ -34,13 +34,94 @@ public sealed class ProductionProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Production_RefusesToStart_WhenNoKeysAreConfigured()
+    public async Task Production_RefusesToStart_WithOneLineNamingTheSettings_WhenNoKeysAreConfigured()
     {
         using var service = await ServiceProcess.RunToExitAsync(Environment());
 
-        Assert.NotEqual(0, service.ExitCode);
-        Assert.Contains("Auth:Keys", service.Output, StringComparison.Ordinal);
-        Assert.Contains("Auth:AllowAnonymous", service.Output, StringComparison.Ordinal);
+        Assert.Equal(1, service.ExitCode);
+        var line = Assert.Single(service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(line, service.Errors);
+        Assert.Contains("Auth:Keys", line, StringComparison.Ordinal);
+        Assert.Contains("Auth:AllowAnonymous", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Training__Epochs", "many", "Training:Epochs")]
+    [InlineData("Training__Epochz", "5", "Epochz")]
+    [InlineData("Ratings__MaxBatchSize", "0", "Ratings:MaxBatchSize")]
+    public async Task InvalidSetting_StopsStartUpWithOneLineNamingTheKey_AndNoStackTrace(string variable, string value, string named)
+    {
+        using var service = await ServiceProcess.RunToExitAsync(Environment(new() { ["Auth__AllowAnonymous"] = "true", [variable] = value }));
+
+        Assert.Equal(1, service.ExitCode);
+        var line = Assert.Single(service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Production_ReadsItsSettingsServesTheDashboardAndKeepsItsFilesBesideTheApp_WhenStartedFromAnotherFolder()
+    {
+        var name = $"app-folder-{Guid.NewGuid():N}";
+        var beside = Path.Combine(AppContext.BaseDirectory, name);
+        var workingDirectory = Directory.CreateDirectory(Path.Combine(_directory, "elsewhere")).FullName;
+        try
+        {
+            // Relative paths, as in appsettings.json: they are resolved against the app's folder, not the working directory.
+            using var service = await ServiceProcess.StartAsync(
+                Environment(new()
+                {
+                    ["Auth__AllowAnonymous"] = "true",
+                    ["ConnectionStrings__Recommender"] = $"Data Source={name}.db",
+                    ["Model__Directory"] = $"{name}-models",
+                    ["Training__TrainOnStart"] = "true",
+                }),
+                workingDirectory);
+            await service.WaitForLineAsync(line => line.Contains("Published version 1", StringComparison.Ordinal));
+            using var client = service.CreateClient();
+            var page = await client.GetAsync("/");
+
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("<script type=\"module\" src=\"js/main.js\">", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/js/main.js")).StatusCode);
+            // appsettings.json's console template: without it Serilog has no sink and the service prints nothing.
+            Assert.Matches(@"\[\d\d:\d\d:\d\d INF\] Recommender\.Api\.Training\.TrainingPipeline: Published version 1", service.Output);
+            Assert.True(File.Exists(beside + ".db"), "the database is not beside the app");
+            Assert.NotEmpty(Directory.GetFiles(beside + "-models", "model-*.bin"));
+            Assert.Empty(Directory.GetFileSystemEntries(workingDirectory));
+        }
+        finally
+        {
+            foreach (var file in Directory.GetFiles(AppContext.BaseDirectory, name + ".db*"))
+            {
+                File.Delete(file);
+            }
+
+            if (Directory.Exists(beside + "-models"))
+            {
+                Directory.Delete(beside + "-models", recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Production_WritesItsLogToAFile_WhenSerilogWriteToAddsTheFileSink()
+    {
+        // The README's file-log recipe, as environment variables: the file sink ships with Serilog.AspNetCore.
+        using var service = await ServiceProcess.StartAsync(Environment(new()
+        {
+            ["Auth__AllowAnonymous"] = "true",
+            ["Serilog__WriteTo__1__Name"] = "File",
+            ["Serilog__WriteTo__1__Args__path"] = Path.Combine(_directory, "logs", "recommender-.log"),
+            ["Serilog__WriteTo__1__Args__rollingInterval"] = "Day",
+        }));
+        service.Kill();
+
+        // Every event goes to the console, then to the file: the warning came before the "listening" line awaited above.
+        var file = Assert.Single(Directory.GetFiles(Path.Combine(_directory, "logs"), "recommender-*.log"));
+        using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        Assert.Contains("NO API KEYS ARE CONFIGURED", await reader.ReadToEndAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,20 +5,23 @@ using System.Text.RegularExpressions;
 namespace Recommender.Api.Tests;
 
 /// <summary>
-/// The real service as a separate process: <c>dotnet Recommender.Api.dll</c> from the test's output folder (the project
-/// reference copies it there, with its appsettings.json), on a loopback port Kestrel picks. Always killed on dispose.
+/// The real service as a separate process: <c>dotnet Recommender.Api.dll</c> from the test's output folder, which the
+/// project reference and the test project lay out like a published app (appsettings.json, wwwroot), on a loopback port
+/// Kestrel picks. Started from another working directory, as a deployed service often is. Always killed on dispose.
 /// </summary>
 internal sealed partial class ServiceProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _errors = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _waiters = [];
 
-    private ServiceProcess(IReadOnlyDictionary<string, string> environment)
+    private ServiceProcess(IReadOnlyDictionary<string, string> environment, string? workingDirectory)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -39,9 +42,20 @@ internal sealed partial class ServiceProcess : IDisposable
 
         _process = new Process { StartInfo = info, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Receive(e.Data);
-        _process.ErrorDataReceived += (_, e) => Receive(e.Data);
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                _errors.Enqueue(e.Data);
+            }
+
+            Receive(e.Data);
+        };
         _process.Exited += (_, _) => _listening.TrySetException(new InvalidOperationException($"The service exited with code {_process.ExitCode}:\n{Output}"));
     }
+
+    /// <summary>The lines the service printed on standard error (they are in <see cref="Output"/> too).</summary>
+    public string Errors => string.Join("\n", _errors);
 
     public static string AppPath => Path.Combine(AppContext.BaseDirectory, "Recommender.Api.dll");
 
@@ -54,10 +68,10 @@ internal sealed partial class ServiceProcess : IDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts the service and waits until Kestrel says where it listens (after the store is migrated and the snapshot loaded).</summary>
-    public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
     {
         Assert.True(File.Exists(AppPath), $"{AppPath} is missing: the test project must reference Recommender.Api.");
-        var service = new ServiceProcess(environment);
+        var service = new ServiceProcess(environment, workingDirectory);
         try
         {
             service._process.Start();
@@ -76,12 +90,28 @@ internal sealed partial class ServiceProcess : IDisposable
     /// <summary>Starts a service that is expected to stop by itself; returns once it has exited.</summary>
     public static async Task<ServiceProcess> RunToExitAsync(IReadOnlyDictionary<string, string> environment)
     {
-        var service = new ServiceProcess(environment);
+        var service = new ServiceProcess(environment, workingDirectory: null);
         service._process.Start();
         service._process.BeginOutputReadLine();
         service._process.BeginErrorReadLine();
         await service._process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
         return service;
+    }
+
+    /// <summary>Completes when the service prints a line that matches (at once if it already has).</summary>
+    public Task WaitForLineAsync(Func<string, bool> match)
+    {
+        lock (_waiters)
+        {
+            if (_output.Any(match))
+            {
+                return Task.CompletedTask;
+            }
+
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((match, seen));
+            return seen.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        }
     }
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -118,7 +148,16 @@ internal sealed partial class ServiceProcess : IDisposable
             return;
         }
 
-        _output.Enqueue(line);
+        lock (_waiters)
+        {
+            _output.Enqueue(line);
+            foreach (var waiter in _waiters.Where(w => w.Match(line)).ToList())
+            {
+                _waiters.Remove(waiter);
+                waiter.Seen.TrySetResult();
+            }
+        }
+
         if (ListeningLine().Match(line) is { Success: true } match)
         {
             _listening.TrySetResult(new Uri(match.Groups[1].Value));

@@ -38,6 +38,30 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public async Task TrainingRun_LogsEachEpochOfEachFitOnce_LabelledHoldoutOrFinalFit()
+    {
+        var logs = new LogCapture();
+        using var app = new RecommenderApp(
+            settings: new() { ["Training:Epochs"] = "30", ["Serilog:MinimumLevel:Override:Recommender.Api.Training"] = "Debug" },
+            services: s => s.AddSingleton<Serilog.Core.ILogEventSink>(logs));
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+
+        var model = await client.GetFromJsonAsync<JsonElement>("/api/model");
+        var epochs = logs.Events
+            .Where(e => e.MessageTemplate.Text.Contains("epoch", StringComparison.Ordinal))
+            .Select(e => (Fit: e.Properties.TryGetValue("Fit", out var fit) ? fit.ToString().Trim('"') : "(none)", Text: e.RenderMessage()))
+            .ToList();
+        Assert.All(epochs, e => Assert.Contains(e.Fit, new[] { "holdout", "final fit" }));
+        Assert.Equal(epochs.Count, epochs.Select(e => (e.Fit, e.Text[..e.Text.IndexOf(':', StringComparison.Ordinal)])).Distinct().Count());
+        // The holdout run is the version's stored history; the final fit runs as many epochs on every rating.
+        Assert.Equal(model.GetProperty("history").GetArrayLength(), epochs.Count(e => e.Fit == "holdout"));
+        Assert.Equal(30, epochs.Count(e => e.Fit == "final fit"));
+        Assert.Contains(epochs, e => e.Text.StartsWith("Version 1 holdout epoch 10/30:", StringComparison.Ordinal));
+        Assert.Contains(epochs, e => e.Text.StartsWith("Version 1 final fit epoch 30/30:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ThrowingTrainer_LeavesThePreviousModelServing_AndReportsTheFailure()
     {
         var failing = false;

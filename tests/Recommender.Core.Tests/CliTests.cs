@@ -144,6 +144,101 @@ public sealed class CliTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("help")]
+    public void Help_PrintsTheUsageOfEveryVerb_AndExitsZero(string help)
+    {
+        var (code, output, error) = Run(help);
+
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.StartsWith("usage: recommender <verb>", output, StringComparison.Ordinal);
+        foreach (var verb in Usage.Verbs)
+        {
+            Assert.Contains($"\n  {verb.Name} ", output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("--repeat N", output, StringComparison.Ordinal);
+        Assert.Contains("model options:", output, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string[], string> VerbHelp()
+    {
+        var data = new TheoryData<string[], string>();
+        foreach (var verb in Usage.Verbs)
+        {
+            data.Add([verb.Name, "--help"], verb.Name);
+            data.Add([verb.Name, "-h"], verb.Name);
+            data.Add(["help", verb.Name], verb.Name);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(VerbHelp))]
+    public void VerbHelp_PrintsThatVerbsUsage_AndExitsZero(string[] args, string verb)
+    {
+        var (code, output, error) = Run(args);
+
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.StartsWith($"usage: recommender {verb} ", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Each verb is run with every option its usage lists: an option the verb does not read fails as unknown, and one
+    /// it reads but the usage omits throws (CommandLine checks), so the usage and the code list the same options.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Verbs))]
+    public void Verb_ReadsExactlyTheOptionsItsUsageLists(string name)
+    {
+        var verb = Usage.Find(name)!;
+        // A rating model with the model options; a ranking model with the ranking options (--algorithm's first alternative each).
+        AssertEveryOptionIsRead(name, verb.Synopsis.Replace(Usage.RankingOptionsToken, "", StringComparison.Ordinal));
+        if (verb.TakesRankingOptions)
+        {
+            AssertEveryOptionIsRead(name, verb.Synopsis.Replace(Usage.ModelOptionsToken, "", StringComparison.Ordinal));
+        }
+    }
+
+    private void AssertEveryOptionIsRead(string name, string synopsis)
+    {
+        var (train, _) = Files();
+        var args = new List<string> { name };
+        foreach (var (option, placeholder) in Usage.OptionsOf(Usage.Expand(synopsis)))
+        {
+            args.Add(option);
+            var value = (option, placeholder) switch
+            {
+                (_, null) => null,
+                ("--max-rating", _) => "5",
+                ("--output" or "--test-output", _) => Path.Combine(_directory, option.TrimStart('-') + ".csv"),
+                (_, "FILE") => train,
+                (_, "DIR") => _directory,
+                (_, "N") => "2",
+                (_, "F") => "0.2",
+                (_, "X") => "0.5",
+                (_, "URL") => "http://127.0.0.1:9",
+                (_, "KEY") => "key-of-the-test",
+                (_, var alternatives) => alternatives.Split('|')[0],
+            };
+            if (value is not null)
+            {
+                args.Add(value);
+            }
+        }
+
+        var (_, _, error) = Run([.. args]);
+
+        Assert.DoesNotContain("unknown option", error, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> Verbs() => [.. Usage.Verbs.Select(v => v.Name)];
+
+    [Theory]
     [InlineData("evaluate", "--train", "a")]
     [InlineData("evaluate", "--train", "a", "--test", "b", "--factors", "many")]
     [InlineData("evaluate", "--train", "a", "--test", "b", "--algorithm", "magic")]

@@ -82,3 +82,15 @@ public sealed record ItemUpdateRequest
     /// <summary>Any JSON value, at most 16 KiB.</summary>
     public JsonElement? Metadata { get; init; }
 }
+
+/// <summary>What a catalogue import stored.</summary>
+public sealed record ItemImportResponse
+{
+    /// <summary>Items read and stored (a repeated id keeps its last line).</summary>
+    /// <example>9742</example>
+    public required long Imported { get; init; }
+
+    /// <summary>Server time from the first byte read to the commit.</summary>
+    /// <example>0.4</example>
+    public required double Seconds { get; init; }
+}

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
 using Recommender.Api.Options;
+using Recommender.Api.Security;
 using Recommender.Api.Training;
 using Recommender.Data;
 using Recommender.Data.Entities;
@@ -10,7 +11,7 @@ using Recommender.Data.Entities;
 namespace Recommender.Api.Endpoints;
 
 /// <summary><c>/api/items</c>: listing, details, names and metadata of items.</summary>
-public static class ItemEndpoints
+public static partial class ItemEndpoints
 {
     private const int MaxMetadataLength = 16 * 1024;
     private const int MaxNameLength = 256;
@@ -21,6 +22,11 @@ public static class ItemEndpoints
         group.MapGet("/", GetItems).WithName(nameof(GetItems)).WithSummary("List items by page; `search` filters ids by prefix.");
         group.MapGet("/{itemId}", GetItem).WithName(nameof(GetItem)).WithSummary("An item with its rating count.").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{itemId}", PutItem).WithName(nameof(PutItem)).WithSummary("Create or update an item's name and metadata (201 when new).");
+        group.MapPost("/import", ImportItems).WithName(nameof(ImportItems))
+            .WithSummary("Stream an item catalogue in the request body — CSV itemId,name[,more columns], optional header, such as MovieLens movies.csv — into the store in one transaction: all or nothing. Names are replaced; the further columns become each item's metadata object. ?header=auto|true|false.")
+            .Accepts<Stream>("text/csv", "text/plain", "application/octet-stream")
+            .WithImportBodyLimit()
+            .DisableRequestTimeout();
         return app;
     }
 

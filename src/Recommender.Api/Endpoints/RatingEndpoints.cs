@@ -23,7 +23,7 @@ public static partial class RatingEndpoints
             .WithSummary("Store up to Ratings:MaxBatchSize ratings in one transaction: all or nothing.");
         group.MapPost("/import", ImportRatings).WithName(nameof(ImportRatings))
             .WithSummary("Stream a rating file in the request body — CSV (user,item,rating[,timestamp], optional header), MovieLens ratings.csv, u.data (tab) or ratings.dat (::) — into the store in one transaction: all or nothing. ?format=auto|csv|tab|dat.")
-            .Accepts<string>("text/csv", "text/plain", "application/octet-stream")
+            .Accepts<Stream>("text/csv", "text/plain", "application/octet-stream")
             .WithImportBodyLimit()
             .DisableRequestTimeout();
         group.MapGet("/", GetRatings).WithName(nameof(GetRatings))

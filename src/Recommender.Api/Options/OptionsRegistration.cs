@@ -31,7 +31,28 @@ internal static class OptionsRegistration
         // No change-token source, so the monitor's cached value is never dropped; IOptions reads that one value.
         services.AddSingleton<IOptions<TOptions>>(provider =>
             Microsoft.Extensions.Options.Options.Create(provider.GetRequiredService<IOptionsMonitor<TOptions>>().CurrentValue));
-        return services.AddOptions<TOptions>().Configure<IConfiguration>((options, configuration) =>
-            configuration.GetSection(section).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true));
+        return services.AddOptions<TOptions>().Configure<IConfiguration>((options, configuration) => Bind(options, configuration, section));
+    }
+
+    /// <summary>Binds one section; a value that does not convert or an unknown key fails like a validation, naming the key.</summary>
+    private static void Bind<TOptions>(TOptions options, IConfiguration configuration, string section)
+        where TOptions : class
+    {
+        try
+        {
+            configuration.GetSection(section).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The innermost of the binder's messages names the key ("Failed to convert configuration value 'x' at
+            // 'Training:Epochs'…") or the unknown property; start-up reports it like any other invalid setting.
+            var cause = e;
+            while (cause.InnerException is InvalidOperationException inner)
+            {
+                cause = inner;
+            }
+
+            throw new OptionsValidationException(section, typeof(TOptions), [$"The {section} section could not be read: {cause.Message}"]);
+        }
     }
 }

@@ -125,13 +125,13 @@ public sealed partial class TrainingPipeline(
             (train, holdout) = DatasetSplit.Holdout(data, options.HoldoutFraction, parameters.Seed);
             // A handful of held-out ratings is too noisy to choose the epoch count; train the configured epochs then.
             var evaluationParameters = holdout.Count < MinHoldoutForEarlyStopping ? parameters with { EarlyStoppingPatience = 0 } : parameters;
-            var evaluation = await Task.Run(() => trainerFactory(evaluationParameters).Fit(train, holdout, r => Log(version, r, history), cancellationToken), cancellationToken);
+            var evaluation = await Task.Run(() => trainerFactory(evaluationParameters).Fit(train, holdout, r => Log(version, "holdout", evaluationParameters.Epochs, r, history), cancellationToken), cancellationToken);
             metrics = Evaluator.Evaluate(evaluation.Model, holdout, maxRankingUsers: MaxRankingUsers);
             evidence = Compare(evaluation.Model, current?.Model, holdout, metrics);
             finalParameters = parameters with { Epochs = Math.Max(1, evaluation.BestEpoch), EarlyStoppingPatience = 0 };
         }
 
-        var final = await Task.Run(() => trainerFactory(finalParameters).Fit(data, null, r => Log(version, r, metrics is null ? history : null), cancellationToken), cancellationToken);
+        var final = await Task.Run(() => trainerFactory(finalParameters).Fit(data, null, r => Log(version, "final fit", finalParameters.Epochs, r, metrics is null ? history : null), cancellationToken), cancellationToken);
         var trainedAt = time.GetUtcNow();
         var model = final.Model.WithInfo(version, trainedAt, metrics);
         var ranking = await Task.Run(() => TrainRanking(data, train, holdout, current?.Ranking, parameters, cancellationToken), cancellationToken);
@@ -175,15 +175,16 @@ public sealed partial class TrainingPipeline(
         return new GateEvidence(metrics, comparable.Count, Evaluator.Accuracy(candidate, comparable).Rmse, Evaluator.Accuracy(serving, comparable).Rmse);
     }
 
-    private void Log(long version, EpochReport report, List<EpochReport>? history)
+    /// <summary>Logs one epoch of one fit of a run: the holdout run (its epochs are the history) or the final fit.</summary>
+    private void Log(long version, string fit, int epochs, EpochReport report, List<EpochReport>? history)
     {
         history?.Add(report);
-        // Every epoch is recorded in the history; the log shows the first, every tenth and any of a short run.
-        var level = report.Epoch == 1 || report.Epoch % 10 == 0 || trainingOptions.Value.Epochs is <= 20 ? LogLevel.Information : LogLevel.Debug;
+        // Every epoch is recorded in the history; the log shows the first, every tenth, the last and any of a short fit.
+        var level = report.Epoch == 1 || report.Epoch % 10 == 0 || report.Epoch == epochs || epochs <= 20 ? LogLevel.Information : LogLevel.Debug;
         logger.Log(
             level,
-            "Version {Version} epoch {Epoch}: objective {Objective:F4}, train RMSE {TrainRmse:F4}, validation RMSE {ValidationRmse:F4}, {Elapsed:F2} s",
-            version, report.Epoch, report.Objective, report.TrainRmse, report.ValidationRmse, report.Elapsed.TotalSeconds);
+            "Version {Version} {Fit:l} epoch {Epoch}/{Epochs}: objective {Objective:F4}, train RMSE {TrainRmse:F4}, validation RMSE {ValidationRmse:F4}, {Elapsed:F2} s",
+            version, fit, report.Epoch, epochs, report.Objective, report.TrainRmse, report.ValidationRmse, report.Elapsed.TotalSeconds);
     }
 
     private async Task<long> NextVersionAsync(CancellationToken cancellationToken)

@@ -13,6 +13,11 @@ internal static partial class EvaluateCommand
         var testPath = options.RequiredString("--test");
         var json = options.Flag("--json");
         var parameters = options.RankingGrid(grid: false)[0];
+        if (options.Double("--validation") is not null)
+        {
+            throw new UsageException("--validation applies to rating models only: a ranking model has no epochs to stop early.");
+        }
+
         options.EnsureAllRead();
 
         var (train, test) = LoadPair(trainPath, testPath);

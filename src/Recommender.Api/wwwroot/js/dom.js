@@ -1,4 +1,5 @@
 // Small DOM helpers. Text always goes in through textContent, never innerHTML: ids are user data.
+import { nameItemButton } from './item-names.js';
 
 /** Creates an element: props sets attributes ("class", "text" and "dataset" are special), children are nodes or text. */
 export function h(tag, props = {}, ...children) {
@@ -47,9 +48,11 @@ export function when(value) {
     return value ? new Date(value).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) : '–';
 }
 
-/** A button naming an item; a click anywhere on the page shows its similar items (see main.js). */
+/** A button naming an item (by its name once known); a click anywhere on the page shows its similar items (see main.js). */
 export function itemButton(itemId) {
-    return h('button', { type: 'button', class: 'link item-link', dataset: { item: itemId } }, itemId);
+    const button = h('button', { type: 'button', class: 'link item-link', dataset: { item: itemId } }, itemId);
+    nameItemButton(button, itemId);
+    return button;
 }
 
 /** A button naming a user; a click selects the user. */
