@@ -18,6 +18,7 @@ namespace Recommender.Cli
             ["generate"] = GenerateCommand.Run,
             ["import"] = ImportCommand.Run,
             ["backup"] = BackupCommand.Run,
+            ["score"] = ScoreCommand.Run,
         };
 
         public static int Run(string[] args, TextWriter output, TextWriter error)

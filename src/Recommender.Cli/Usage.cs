@@ -38,6 +38,8 @@ internal static partial class Usage
             "seeded synthetic ratings: low rank + noise, Zipf user and item popularity"),
         new("import", "--url URL (--input FILE [--format auto|csv|tab|dat] | --items FILE) [--api-key KEY]",
             "stream a rating file (POST /api/ratings/import) or an item catalogue such as movies.csv (POST /api/items/import)\ninto a running service; the key may also come from RECOMMENDER_API_KEY"),
+        new("score", "--url URL --train FILE --test FILE [--strategy ranking|rating|neighbors] [--count N] [--api-key KEY] [--json]",
+            "what a frontend gets, scored: each test user's recommendations from a running service trained on the training\nfile, by evaluate's protocol (precision, recall and NDCG at --count, 10 by default; relevant = a test rating >= 4)"),
         new("backup", "--database FILE --output FILE [--models DIR --models-output DIR]",
             "a consistent copy of the service's SQLite store, safe while it runs (SQLite's online backup, checked with\nPRAGMA integrity_check); with --models, then a copy of its model snapshots"),
     ];

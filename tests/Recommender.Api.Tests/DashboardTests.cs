@@ -263,7 +263,7 @@ public sealed class DashboardTests : IAsyncLifetime
             string[] listeners = ["ann", "bob", "cy"];
             var ratings = listeners.SelectMany((u, n) => Enumerable.Range(1, 5)
                 .Where(i => u != "ann" || i != 4)
-                .Select(i => new { userId = u, itemId = i.ToString(System.Globalization.CultureInfo.InvariantCulture), rating = 1 + (n + i) % 5 }));
+                .Select(i => new { userId = u, itemId = i.ToString(System.Globalization.CultureInfo.InvariantCulture), rating = 3 + (n + i) % 3 }));
             Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/ratings/batch", new { ratings })).StatusCode);
             const string movies = "movieId,title,genres\n1,Toy Story (1995),Animation\n2,Jumanji (1995),Adventure\n3,Heat (1995),Crime\n4,\"American President, The (1995)\",Comedy\n5,Casino (1995),Drama\n";
             var imported = await client.PostAsync("/api/items/import", new StringContent(movies, System.Text.Encoding.UTF8, "text/csv"));

@@ -86,7 +86,7 @@ public sealed class ProductionProcessTests : IDisposable
             Assert.Contains("<script type=\"module\" src=\"js/main.js\">", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/js/main.js")).StatusCode);
             // appsettings.json's console template: without it Serilog has no sink and the service prints nothing.
-            Assert.Matches(@"\[\d\d:\d\d:\d\d INF\] Recommender\.Api\.Training\.TrainingPipeline: Published version 1", service.Output);
+            Assert.Matches(@"\[\d\d:\d\d:\d\d INF\] Recommender\.Api\.Training\.ModelPublisher: Published version 1", service.Output);
             Assert.True(File.Exists(beside + ".db"), "the database is not beside the app");
             Assert.NotEmpty(Directory.GetFiles(beside + "-models", "model-*.bin"));
             Assert.Empty(Directory.GetFileSystemEntries(workingDirectory));
