@@ -23,15 +23,13 @@ namespace Recommender.Api.Training;
 public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory)
 {
     private readonly ConcurrentDictionary<string, long> _changed = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Folded> _folded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Folded<UserVector>> _folded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _deleted = new(StringComparer.Ordinal);
     private long _sequence;
 
-    private sealed record Folded(long ModelVersion, long Sequence, UserVector Vector);
+    private sealed record Folded<T>(long ModelVersion, long Sequence, T Value);
 
-    private sealed record FoldedRanking(long ModelVersion, long Sequence, RankingUser User);
-
-    private readonly ConcurrentDictionary<string, FoldedRanking> _rankingFolded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Folded<RankingUser>> _rankingFolded = new(StringComparer.Ordinal);
 
     /// <summary>The latest change sequence number; a training run reads it before loading ratings.</summary>
     public long Sequence => Interlocked.Read(ref _sequence);
@@ -159,39 +157,10 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     /// The vector that serves <paramref name="userId"/> under <paramref name="serving"/>, or null when the store has
     /// no such user.
     /// </summary>
-    public async ValueTask<UserVector?> ResolveAsync(ServingModel serving, string userId, CancellationToken cancellationToken)
+    public ValueTask<UserVector?> ResolveAsync(ServingModel serving, string userId, CancellationToken cancellationToken)
     {
         var model = serving.Model;
-        if (_changed.TryGetValue(userId, out var sequence))
-        {
-            if (_folded.TryGetValue(userId, out var cached) && cached.ModelVersion == model.Version && cached.Sequence == sequence)
-            {
-                return cached.Vector;
-            }
-
-            var vector = await FoldInAsync(model, userId, cancellationToken);
-            if (vector is { } found)
-            {
-                _folded[userId] = new Folded(model.Version, sequence, found);
-            }
-
-            return vector;
-        }
-
-        var index = model.Users.IndexOf(userId);
-        if (index >= 0)
-        {
-            return model.User(index);
-        }
-
-        // Rated after this model was trained but before the process started: fold them in from now on.
-        if (!await ExistsAsync(userId, cancellationToken))
-        {
-            return null;
-        }
-
-        MarkChanged([userId]);
-        return await ResolveAsync(serving, userId, cancellationToken);
+        return ResolveAsync(userId, model.Version, model.Users, model.Items, _folded, model.User, (ratings, index) => model.FoldIn(ratings, index), cancellationToken);
     }
 
     /// <summary>
@@ -199,39 +168,60 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     /// model): a trained user's row, or their current ratings folded in when they changed since; null when the store
     /// has no such user.
     /// </summary>
-    public async ValueTask<RankingUser?> ResolveRankingAsync(ServingModel serving, string userId, CancellationToken cancellationToken)
+    public ValueTask<RankingUser?> ResolveRankingAsync(ServingModel serving, string userId, CancellationToken cancellationToken)
     {
         var model = serving.Ranking ?? throw new InvalidOperationException("The serving version has no ranking model.");
-        if (_changed.TryGetValue(userId, out var sequence))
+        return ResolveAsync(userId, model.Version, model.Users, model.Items, _rankingFolded, model.User, (ratings, index) => model.FoldIn(ratings, index), cancellationToken);
+    }
+
+    /// <summary>
+    /// How one model sees a user: folded in from the store (and cached for this model version) when their ratings
+    /// changed since its data, else their trained row; null when the store has no such user.
+    /// </summary>
+    private async ValueTask<T?> ResolveAsync<T>(
+        string userId,
+        long modelVersion,
+        IdMap users,
+        IdMap items,
+        ConcurrentDictionary<string, Folded<T>> cache,
+        Func<int, T> trained,
+        Func<List<(int ItemIndex, float Rating)>, int, T> foldIn,
+        CancellationToken cancellationToken)
+        where T : struct
+    {
+        while (true)
         {
-            if (_rankingFolded.TryGetValue(userId, out var cached) && cached.ModelVersion == model.Version && cached.Sequence == sequence)
+            if (_changed.TryGetValue(userId, out var sequence))
             {
-                return cached.User;
+                if (cache.TryGetValue(userId, out var cached) && cached.ModelVersion == modelVersion && cached.Sequence == sequence)
+                {
+                    return cached.Value;
+                }
+
+                if (await LoadRatingsAsync(userId, items, cancellationToken) is not { } ratings)
+                {
+                    return null;
+                }
+
+                var value = foldIn(ratings, users.IndexOf(userId));
+                cache[userId] = new Folded<T>(modelVersion, sequence, value);
+                return value;
             }
 
-            if (await LoadRatingsAsync(userId, model.Items, cancellationToken) is not { } ratings)
+            var index = users.IndexOf(userId);
+            if (index >= 0)
+            {
+                return trained(index);
+            }
+
+            // Rated after this model was trained but before the process started: fold them in from now on.
+            if (!await ExistsAsync(userId, cancellationToken))
             {
                 return null;
             }
 
-            var user = model.FoldIn(ratings, model.Users.IndexOf(userId));
-            _rankingFolded[userId] = new FoldedRanking(model.Version, sequence, user);
-            return user;
+            MarkChanged([userId]);
         }
-
-        var index = model.Users.IndexOf(userId);
-        if (index >= 0)
-        {
-            return model.User(index);
-        }
-
-        if (!await ExistsAsync(userId, cancellationToken))
-        {
-            return null;
-        }
-
-        MarkChanged([userId]);
-        return await ResolveRankingAsync(serving, userId, cancellationToken);
     }
 
     private async Task<bool> ExistsAsync(string userId, CancellationToken cancellationToken)
@@ -239,9 +229,6 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.Users.AnyAsync(u => u.Id == userId, cancellationToken);
     }
-
-    private async Task<UserVector?> FoldInAsync(FactorModel model, string userId, CancellationToken cancellationToken) =>
-        await LoadRatingsAsync(userId, model.Items, cancellationToken) is { } known ? model.FoldIn(known, model.Users.IndexOf(userId)) : null;
 
     /// <summary>The user's ratings of the items <paramref name="items"/> knows, from the store; null when the store has no such user.</summary>
     private async Task<List<(int ItemIndex, float Rating)>?> LoadRatingsAsync(string userId, IdMap items, CancellationToken cancellationToken)
