@@ -82,6 +82,15 @@ public sealed class CatalogEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutItem_RefusesAnUnknownField_SoTheOldNameFieldIsNotDroppedUnnoticed()
+    {
+        var problem = await ProblemAssert.IsProblemAsync(
+            await _client.PutAsJsonAsync("/api/items/Thriller", new { name = "Thriller" }), HttpStatusCode.BadRequest, "name is not a field of this request; its fields are displayName, metadata");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _));
+        await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/items/Thriller"), HttpStatusCode.NotFound, "Thriller");
+    }
+
+    [Fact]
     public async Task Prediction_FallsBack_ForAnItemTheModelHasNotSeen()
     {
         await _client.PutAsJsonAsync("/api/items/Thriller", new { displayName = "Thriller" });
