@@ -1,5 +1,6 @@
 using Recommender.Api;
 using Recommender.Api.Endpoints;
+using Recommender.Api.OpenApi;
 using Recommender.Api.Security;
 using Recommender.Api.Startup;
 using Serilog;
@@ -28,7 +29,7 @@ app.UseStatusCodePages();
 app.UseSerilogRequestLogging();
 app.UseDefaultFiles();
 app.UseStaticFiles();
-app.UseSwagger();
+app.UseSwagger(OpenApiSetup.ConfigureEndpoint);
 app.UseSwaggerUI(options => options.DocumentTitle = "Recommender.Api");
 app.UsePathIds();
 app.UseRecommenderSecurity();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Recommender.Api.OpenApi;
 using Recommender.Api.Options;
 using Recommender.Api.Startup;
 using Recommender.Api.Training;

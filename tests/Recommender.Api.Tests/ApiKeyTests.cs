@@ -57,7 +57,7 @@ public sealed class ApiKeyTests
         { "POST", "/api/ratings/import", "userId,itemId,rating\nann,song,4\n" },
         { "DELETE", "/api/ratings/Hermione/Firework", null },
         { "DELETE", "/api/users/Hermione", null },
-        { "PUT", "/api/items/Thriller", """{"name":"Thriller"}""" },
+        { "PUT", "/api/items/Thriller", """{"displayName":"Thriller"}""" },
     };
 
     private static HttpRequestMessage Write(string method, string url, string? body, string? key)
@@ -121,7 +121,7 @@ public sealed class ApiKeyTests
 
         var written = await client.SendAsync(Request(HttpMethod.Post, "/api/ratings", WriteKey, new { userId = "ann", itemId = "song", rating = 4 }));
         Assert.Equal(HttpStatusCode.Created, written.StatusCode);
-        var byAdmin = await client.SendAsync(Request(HttpMethod.Put, "/api/items/Thriller", AdminKey, new { name = "Thriller" }));
+        var byAdmin = await client.SendAsync(Request(HttpMethod.Put, "/api/items/Thriller", AdminKey, new { displayName = "Thriller" }));
         Assert.Equal(HttpStatusCode.Created, byAdmin.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(Request(HttpMethod.Delete, "/api/ratings/ann/song", WriteKey))).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(Request(HttpMethod.Delete, "/api/users/ann", AdminKey))).StatusCode);

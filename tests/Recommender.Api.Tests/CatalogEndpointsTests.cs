@@ -67,24 +67,33 @@ public sealed class CatalogEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task PutItem_CreatesThenUpdatesNameAndMetadata()
     {
-        var created = await _client.PutAsJsonAsync("/api/items/Thriller", new { name = "Thriller (1982)", metadata = new { artist = "Michael Jackson", year = 1982 } });
+        var created = await _client.PutAsJsonAsync("/api/items/Thriller", new { displayName = "Thriller (1982)", metadata = new { artist = "Michael Jackson", year = 1982 } });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var updated = await _client.PutAsJsonAsync("/api/items/Thriller", new { name = "Thriller" });
+        var updated = await _client.PutAsJsonAsync("/api/items/Thriller", new { displayName = "Thriller" });
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         var item = await _client.GetFromJsonAsync<JsonElement>("/api/items/Thriller");
         Assert.Equal("Thriller", item.GetProperty("displayName").GetString());
         Assert.False(item.GetProperty("inModel").GetBoolean());
 
-        await _client.PutAsJsonAsync("/api/items/Firework", new { name = "Firework", metadata = new { artist = "Katy Perry" } });
+        await _client.PutAsJsonAsync("/api/items/Firework", new { displayName = "Firework", metadata = new { artist = "Katy Perry" } });
         var firework = await _client.GetFromJsonAsync<JsonElement>("/api/items/Firework");
         Assert.Equal("Katy Perry", firework.GetProperty("metadata").GetProperty("artist").GetString());
-        await ProblemAssert.IsProblemAsync(await _client.PutAsJsonAsync("/api/items/x", new { name = new string('n', 300) }), HttpStatusCode.BadRequest, "name");
+        await ProblemAssert.IsProblemAsync(await _client.PutAsJsonAsync("/api/items/x", new { displayName = new string('n', 300) }), HttpStatusCode.BadRequest, "displayName");
+    }
+
+    [Fact]
+    public async Task PutItem_RefusesAnUnknownField_SoTheOldNameFieldIsNotDroppedUnnoticed()
+    {
+        var problem = await ProblemAssert.IsProblemAsync(
+            await _client.PutAsJsonAsync("/api/items/Thriller", new { name = "Thriller" }), HttpStatusCode.BadRequest, "name is not a field of this request; its fields are displayName, metadata");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _));
+        await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/items/Thriller"), HttpStatusCode.NotFound, "Thriller");
     }
 
     [Fact]
     public async Task Prediction_FallsBack_ForAnItemTheModelHasNotSeen()
     {
-        await _client.PutAsJsonAsync("/api/items/Thriller", new { name = "Thriller" });
+        await _client.PutAsJsonAsync("/api/items/Thriller", new { displayName = "Thriller" });
         var prediction = await _client.GetFromJsonAsync<JsonElement>("/api/users/Hermione/predictions/Thriller");
         Assert.Equal("unknown-item", prediction.GetProperty("fallback").GetString());
         var known = await _client.GetFromJsonAsync<JsonElement>("/api/users/Hermione/predictions/Back%20in%20Black");

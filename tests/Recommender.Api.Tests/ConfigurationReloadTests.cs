@@ -76,5 +76,5 @@ public sealed class ConfigurationReloadTests
     }
 
     private static Task<HttpResponseMessage> WriteAsync(HttpClient client, string key) =>
-        client.SendAsync(ApiKeyTests.Request(HttpMethod.Put, "/api/items/Thriller", key, new { name = "Thriller" }));
+        client.SendAsync(ApiKeyTests.Request(HttpMethod.Put, "/api/items/Thriller", key, new { displayName = "Thriller" }));
 }

@@ -178,7 +178,7 @@ public sealed class DashboardTests : IAsyncLifetime
         _address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         if (prepare is not null)
         {
-            using var client = new HttpClient { BaseAddress = new Uri(_address) };
+            using var client = _app.CreateClient();
             await prepare(client);
         }
 

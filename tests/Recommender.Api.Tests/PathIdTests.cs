@@ -55,7 +55,7 @@ public sealed class PathIdTests
             var i = Uri.EscapeDataString(item);
             Assert.Equal(item, (await GetAsync(client, $"/api/items/{i}")).GetProperty("itemId").GetString());
             Assert.Equal(item, (await GetAsync(client, $"/api/items/{i}/similar-items")).GetProperty("itemId").GetString());
-            var put = await client.PutAsJsonAsync($"/api/items/{i}", new { name = "named " + item });
+            var put = await client.PutAsJsonAsync($"/api/items/{i}", new { displayName = "named " + item });
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
             Assert.Equal(item, (await RecommenderApp.ReadAsync<JsonElement>(put)).GetProperty("itemId").GetString());
         }

@@ -14,6 +14,8 @@ internal static class ProblemAssert
         var problem = JsonDocument.Parse(body).RootElement;
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         Assert.True(problem.TryGetProperty("title", out _));
+        Assert.True(problem.TryGetProperty("type", out _), $"expected the problem to have a type: {body}");
+        Assert.False(body.Contains("System.", StringComparison.Ordinal) || body.Contains('`'), $"the problem names a .NET type: {body}");
         if (mentions is not null)
         {
             Assert.True(body.Contains(mentions, StringComparison.OrdinalIgnoreCase), $"expected the problem to mention '{mentions}': {body}");

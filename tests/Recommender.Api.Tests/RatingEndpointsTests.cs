@@ -87,7 +87,7 @@ public sealed class RatingEndpointsTests : IDisposable
         { """{"itemId":"x","rating":3}""", "userId" },
         { $$"""{"userId":"{{new string('u', 129)}}","itemId":"x","rating":3}""", "at most 128" },
         { """{"userId":"a\u0001b","itemId":"x","rating":3}""", "control characters" },
-        { """{"userId":"a","itemId":"x","rating":"high"}""", "not valid JSON" },
+        { """{"userId":"a","itemId":"x","rating":"high"}""", "rating must be a number" },
         { """{"userId":"a","itemId":"x","rating":NaN}""", "not valid JSON" },
         { """{"userId":"a","itemId":"x","rating":1e309}""", "rating" },
         { """{"userId":"a","itemId":"x","rating":3""", "not valid JSON" },

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Recommender.Api.Tests.Contract;
 using Recommender.Api.Training;
 
 namespace Recommender.Api.Tests;
@@ -13,6 +14,7 @@ namespace Recommender.Api.Tests;
 /// The service on a private SQLite file and snapshot folder, with the schedule off (no interval, no debounce):
 /// training happens at start-up and when a test asks for it. The environment is "Testing", which the service treats
 /// like Development (no API keys configured: open, with a warning); rate limiting is off unless a test turns it on.
+/// Every client it hands out checks each response against the app's own OpenAPI document (<see cref="ContractCheckingHandler"/>).
 /// </summary>
 public sealed class RecommenderApp : WebApplicationFactory<Program>
 {
@@ -20,11 +22,13 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
     private readonly Action<IServiceCollection>? _services;
     private readonly bool _ownsDirectory;
     private readonly string _environment;
+    private readonly Lazy<Task<OpenApiContract>> _contract;
 
     public RecommenderApp(
         bool demo = true, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? directory = null, string environment = "Testing")
     {
         _environment = environment;
+        _contract = new(FetchContractAsync);
         _ownsDirectory = directory is null;
         Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("recommender-api-").FullName;
         _services = services;
@@ -56,6 +60,29 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
         {
             builder.ConfigureServices(_services);
         }
+    }
+
+    /// <summary>A client of the app (TestServer, or Kestrel after <c>UseKestrel</c>) whose responses are checked against its OpenAPI document.</summary>
+    public new HttpClient CreateClient() => CreateClient(ClientOptions);
+
+    /// <inheritdoc cref="CreateClient()"/>
+    public new HttpClient CreateClient(WebApplicationFactoryClientOptions options)
+    {
+        var inner = base.CreateClient(options);
+        _ = _contract.Value; // Fetched now, while the app is surely up: a test may stop it before its first response.
+        return new HttpClient(new ContractCheckingHandler(() => _contract.Value) { InnerHandler = new ForwardingHandler(inner) })
+        {
+            BaseAddress = inner.BaseAddress,
+        };
+    }
+
+    /// <summary>The OpenAPI document the app serves, once per app.</summary>
+    internal Task<OpenApiContract> ContractAsync() => _contract.Value;
+
+    private async Task<OpenApiContract> FetchContractAsync()
+    {
+        using var client = base.CreateClient();
+        return new OpenApiContract(await client.GetStringAsync("/swagger/v1/swagger.json"));
     }
 
     public ModelStore Models => Services.GetRequiredService<ModelStore>();

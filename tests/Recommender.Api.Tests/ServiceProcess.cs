@@ -16,6 +16,7 @@ internal sealed partial class ServiceProcess : IDisposable
     private readonly ConcurrentQueue<string> _errors = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _waiters = [];
+    private Task<Contract.OpenApiContract>? _contract;
 
     private ServiceProcess(IReadOnlyDictionary<string, string> environment, string? workingDirectory)
     {
@@ -114,7 +115,24 @@ internal sealed partial class ServiceProcess : IDisposable
         }
     }
 
-    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    /// <summary>A client whose responses are checked against the service's OpenAPI document (<see cref="Contract.ContractCheckingHandler"/>).</summary>
+    public HttpClient CreateClient()
+    {
+        _contract ??= FetchContractAsync();
+        var inner = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var contract = _contract;
+        return new HttpClient(new Contract.ContractCheckingHandler(() => contract) { InnerHandler = new Contract.ForwardingHandler(inner) })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+    }
+
+    private async Task<Contract.OpenApiContract> FetchContractAsync()
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        return new Contract.OpenApiContract(await client.GetStringAsync("/swagger/v1/swagger.json"));
+    }
 
     /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or an OOM kill.</summary>
     public void Kill()

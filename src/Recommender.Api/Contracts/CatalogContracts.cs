@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Recommender.Api.Contracts;
 
@@ -9,7 +10,7 @@ public sealed record UserSummary
     public required string UserId { get; init; }
 
     /// <example>Hermione</example>
-    public string? DisplayName { get; init; }
+    public required string? DisplayName { get; init; }
 
     /// <example>10</example>
     public required int RatingCount { get; init; }
@@ -22,9 +23,9 @@ public sealed record UserResponse
     public required string UserId { get; init; }
 
     /// <example>Hermione</example>
-    public string? DisplayName { get; init; }
+    public required string? DisplayName { get; init; }
 
-    public JsonElement? Metadata { get; init; }
+    public required JsonElement? Metadata { get; init; }
 
     /// <example>10</example>
     public required int RatingCount { get; init; }
@@ -44,7 +45,7 @@ public sealed record ItemSummary
     public required string ItemId { get; init; }
 
     /// <example>Back in Black</example>
-    public string? DisplayName { get; init; }
+    public required string? DisplayName { get; init; }
 
     /// <example>2</example>
     public required int RatingCount { get; init; }
@@ -57,9 +58,9 @@ public sealed record ItemResponse
     public required string ItemId { get; init; }
 
     /// <example>Back in Black</example>
-    public string? DisplayName { get; init; }
+    public required string? DisplayName { get; init; }
 
-    public JsonElement? Metadata { get; init; }
+    public required JsonElement? Metadata { get; init; }
 
     /// <example>2</example>
     public required int RatingCount { get; init; }
@@ -72,14 +73,16 @@ public sealed record ItemResponse
     public required bool InModel { get; init; }
 }
 
-/// <summary>An item's name and metadata.</summary>
+/// <summary>An item's display name and metadata.</summary>
+/// <remarks>An unknown field is refused, so a misspelt or renamed one (<c>name</c>) is not dropped unnoticed.</remarks>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record ItemUpdateRequest
 {
-    /// <summary>Display name, at most 256 characters.</summary>
+    /// <summary>Display name, at most 256 characters; null or absent clears it.</summary>
     /// <example>Back in Black (AC/DC, 1980)</example>
-    public string? Name { get; init; }
+    public string? DisplayName { get; init; }
 
-    /// <summary>Any JSON value, at most 16 KiB.</summary>
+    /// <summary>Any JSON value, at most 16 KiB; null or absent clears it.</summary>
     public JsonElement? Metadata { get; init; }
 }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 
 namespace Recommender.Api.Contracts;
@@ -7,35 +8,36 @@ public sealed record ModelResponse
 {
     /// <summary>The serving version; null while no model exists.</summary>
     /// <example>3</example>
-    public long? Version { get; init; }
+    public required long? Version { get; init; }
 
     /// <example>2026-11-29T12:00:00+00:00</example>
-    public DateTimeOffset? TrainedAt { get; init; }
+    public required DateTimeOffset? TrainedAt { get; init; }
 
     /// <example>BiasedSgd</example>
-    public string? Algorithm { get; init; }
+    [AllowedValues("BiasedSgd", "Als", "Notebook")]
+    public required string? Algorithm { get; init; }
 
     /// <summary>The training parameters of the serving model.</summary>
-    public JsonElement? Parameters { get; init; }
+    public required JsonElement? Parameters { get; init; }
 
     /// <summary>Users, items and ratings the serving model was trained on.</summary>
-    public ModelCounts? Counts { get; init; }
+    public required ModelCounts? Counts { get; init; }
 
     /// <summary>Metrics on the seeded holdout.</summary>
-    public MetricsResponse? Metrics { get; init; }
+    public required MetricsResponse? Metrics { get; init; }
 
     /// <summary>
     /// The ranking model that decides what strategy=ranking recommends, its holdout metrics and popularity's on the
     /// same holdout; null for a version saved before ranking models existed.
     /// </summary>
-    public RankingResponse? Ranking { get; init; }
+    public required RankingResponse? Ranking { get; init; }
 
     /// <summary>
     /// The version an activation pinned: automatic training runs leave it serving until a manual retrain publishes or
     /// DELETE /api/model/pin. Null when nothing is pinned.
     /// </summary>
     /// <example>null</example>
-    public long? PinnedVersion { get; init; }
+    public required long? PinnedVersion { get; init; }
 
     /// <summary>
     /// Users whose ratings changed since the serving model's data: each is folded in on their next query, or answered
@@ -88,21 +90,23 @@ public sealed record MetricsResponse
 /// <summary>What the background trainer is doing and how its last run ended.</summary>
 public sealed record TrainingStateResponse
 {
-    /// <summary>"running" or "idle".</summary>
+    /// <summary>"running" or "idle"; "queued" in the answer to a retrain that waits for the trainer.</summary>
     /// <example>idle</example>
+    [AllowedValues("running", "idle", "queued")]
     public required string State { get; init; }
 
-    public DateTimeOffset? LastStartedAt { get; init; }
+    public required DateTimeOffset? LastStartedAt { get; init; }
 
-    public DateTimeOffset? LastFinishedAt { get; init; }
+    public required DateTimeOffset? LastFinishedAt { get; init; }
 
     /// <summary>published, skipped, rejected or failed.</summary>
     /// <example>published</example>
-    public string? LastOutcome { get; init; }
+    [AllowedValues("published", "skipped", "rejected", "failed")]
+    public required string? LastOutcome { get; init; }
 
     /// <summary>Why the last failed or rejected run did not publish.</summary>
     /// <example>null</example>
-    public string? LastError { get; init; }
+    public required string? LastError { get; init; }
 }
 
 /// <summary>One epoch of training history.</summary>
@@ -118,7 +122,7 @@ public sealed record EpochResponse
     public required double TrainRmse { get; init; }
 
     /// <example>1.1</example>
-    public double? ValidationRmse { get; init; }
+    public required double? ValidationRmse { get; init; }
 
     /// <example>0.01</example>
     public required double ElapsedSeconds { get; init; }
@@ -134,26 +138,28 @@ public sealed record ModelVersionResponse
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <example>BiasedSgd</example>
+    [AllowedValues("BiasedSgd", "Als", "Notebook")]
     public required string Algorithm { get; init; }
 
     /// <summary>active, kept (can be activated), pruned, rejected or failed.</summary>
     /// <example>active</example>
+    [AllowedValues("active", "kept", "pruned", "rejected", "failed")]
     public required string State { get; init; }
 
-    public JsonElement? Parameters { get; init; }
+    public required JsonElement? Parameters { get; init; }
 
-    public MetricsResponse? Metrics { get; init; }
+    public required MetricsResponse? Metrics { get; init; }
 
     /// <summary>The version's ranking model, its holdout metrics and popularity's; null for runs without one.</summary>
-    public RankingResponse? Ranking { get; init; }
+    public required RankingResponse? Ranking { get; init; }
 
     /// <summary>Why the run was rejected or failed, or why its snapshot can no longer be served.</summary>
     /// <example>null</example>
-    public string? Error { get; init; }
+    public required string? Error { get; init; }
 
     /// <summary>Audit note: who published this version past the quality gate with force, and what the gate said.</summary>
     /// <example>null</example>
-    public string? Note { get; init; }
+    public required string? Note { get; init; }
 
     /// <example>40</example>
     public required int RatingCount { get; init; }
@@ -167,16 +173,17 @@ public sealed record RankingResponse
 {
     /// <summary>"ease", "implicit-als" or "popularity".</summary>
     /// <example>ease</example>
+    [AllowedValues("ease", "implicit-als", "popularity")]
     public required string Algorithm { get; init; }
 
     /// <summary>The ranking model's parameters.</summary>
     public required JsonElement Parameters { get; init; }
 
     /// <summary>The ranking model's metrics on the holdout (null without a holdout).</summary>
-    public RankingMetricsResponse? Metrics { get; init; }
+    public required RankingMetricsResponse? Metrics { get; init; }
 
     /// <summary>What recommending the most popular items scores on the same holdout, for reference.</summary>
-    public RankingMetricsResponse? Popularity { get; init; }
+    public required RankingMetricsResponse? Popularity { get; init; }
 }
 
 /// <summary>Top-10 quality on the holdout: every trained item a user did not rate is a candidate; relevant = rated ≥ 4.</summary>

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Recommender.Api.Contracts;
 
 /// <summary>One predicted rating.</summary>
@@ -18,7 +20,8 @@ public sealed record PredictionResponse
 
     /// <summary>Null when the full model answered; otherwise "unknown-user", "unknown-item" or "unknown-user-and-item" (μ plus the known bias).</summary>
     /// <example>null</example>
-    public string? Fallback { get; init; }
+    [AllowedValues("unknown-user", "unknown-item", "unknown-user-and-item")]
+    public required string? Fallback { get; init; }
 }
 
 /// <summary>A user's predicted rating of one item in their row.</summary>
@@ -36,7 +39,7 @@ public sealed record PredictedItem
 
     /// <summary>The user's actual rating, when they rated the item.</summary>
     /// <example>null</example>
-    public double? ActualRating { get; init; }
+    public required double? ActualRating { get; init; }
 }
 
 /// <summary>A user's whole predicted row.</summary>
@@ -50,7 +53,8 @@ public sealed record UserPredictionsResponse
 
     /// <summary>"unknown-user" when the user carries no information yet and every prediction is μ + b_i; otherwise null.</summary>
     /// <example>null</example>
-    public string? Fallback { get; init; }
+    [AllowedValues("unknown-user")]
+    public required string? Fallback { get; init; }
 
     public required IReadOnlyList<PredictedItem> Items { get; init; }
 }
@@ -124,6 +128,7 @@ public sealed record SimilarUsersResponse
 
     /// <summary>"predicted" (cosine of predicted-score rows, as the notebook) or "factors".</summary>
     /// <example>predicted</example>
+    [AllowedValues("predicted", "factors")]
     public required string Basis { get; init; }
 
     public required IReadOnlyList<SimilarUser> Users { get; init; }
@@ -184,6 +189,7 @@ public sealed record SimilarItemsResponse
     /// the ranking model's item factors) or "factors" (cosine of the rating model's item factors).
     /// </summary>
     /// <example>ease</example>
+    [AllowedValues("ease", "implicit-als", "factors")]
     public required string Basis { get; init; }
 
     public required IReadOnlyList<SimilarItem> Items { get; init; }
@@ -221,6 +227,7 @@ public sealed record RecommendationsResponse
     /// asked of a version saved before ranking models existed).
     /// </summary>
     /// <example>ranking</example>
+    [AllowedValues("ranking", "rating", "model", "neighbors")]
     public required string Strategy { get; init; }
 
     /// <summary>
@@ -228,6 +235,7 @@ public sealed record RecommendationsResponse
     /// algorithm, "biased-sgd", "als" or "notebook" (strategy=rating and neighbors).
     /// </summary>
     /// <example>ease</example>
+    [AllowedValues("ease", "implicit-als", "popularity", "biased-sgd", "als", "notebook")]
     public required string RankedBy { get; init; }
 
     /// <summary>
@@ -235,10 +243,11 @@ public sealed record RecommendationsResponse
     /// use), so the most popular items are shown. "unknown-user": the rating model ranks them by μ + b_i.
     /// </summary>
     /// <example>null</example>
-    public string? Fallback { get; init; }
+    [AllowedValues("popularity", "unknown-user")]
+    public required string? Fallback { get; init; }
 
     public required IReadOnlyList<RecommendedItem> Items { get; init; }
 
-    /// <summary>For strategy=neighbors: the most similar users whose predictions were summed.</summary>
-    public IReadOnlyList<SimilarUser>? Neighbors { get; init; }
+    /// <summary>For strategy=neighbors: the most similar users whose predictions were summed; null for the other strategies.</summary>
+    public required IReadOnlyList<SimilarUser>? Neighbors { get; init; }
 }

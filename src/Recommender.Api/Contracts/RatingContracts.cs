@@ -1,18 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Recommender.Api.Contracts;
 
 /// <summary>A rating to store; an existing (user, item) rating is replaced.</summary>
+/// <remarks>
+/// [Required] tells the OpenAPI document (and generated clients) what must be sent. The properties stay nullable and
+/// the handler checks them, so that a missing field is a 400 naming it beside every other problem of the request.
+/// </remarks>
 public sealed record RatingRequest
 {
     /// <summary>The user's id: 1–128 characters, no control characters.</summary>
     /// <example>Hermione</example>
+    [Required]
     public string? UserId { get; init; }
 
     /// <summary>The item's id: 1–128 characters, no control characters.</summary>
     /// <example>Back in Black</example>
+    [Required]
     public string? ItemId { get; init; }
 
     /// <summary>The rating, a finite number within Ratings:Min..Ratings:Max (0.5..5 by default).</summary>
     /// <example>4.5</example>
+    [Required]
     public double? Rating { get; init; }
 
     /// <summary>When the rating was given; the time of receipt when absent.</summary>
@@ -24,6 +33,7 @@ public sealed record RatingRequest
 public sealed record RatingBatchRequest
 {
     /// <summary>Up to Ratings:MaxBatchSize ratings (10,000 by default); a (user, item) pair may appear once.</summary>
+    [Required]
     public IReadOnlyList<RatingRequest>? Ratings { get; init; }
 }
 

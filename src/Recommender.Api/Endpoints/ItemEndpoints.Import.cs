@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +16,7 @@ public static partial class ItemEndpoints
         RecommenderDbContext db,
         TimeProvider time,
         CancellationToken cancellationToken,
-        string header = "auto")
+        [AllowedValues("auto", "true", "false")] string header = "auto")
     {
         if (header is not ("auto" or "true" or "false"))
         {

@@ -87,9 +87,9 @@ public static partial class ItemEndpoints
     {
         var errors = new Dictionary<string, string[]>();
         Validation.CheckId(errors, "itemId", itemId);
-        if (request.Name is { } name && (name.Length > MaxNameLength || name.Any(char.IsControl)))
+        if (request.DisplayName is { } name && (name.Length > MaxNameLength || name.Any(char.IsControl)))
         {
-            errors["name"] = [$"name must be at most {MaxNameLength} characters without control characters."];
+            errors["displayName"] = [$"displayName must be at most {MaxNameLength} characters without control characters."];
         }
 
         var metadata = request.Metadata is { ValueKind: not System.Text.Json.JsonValueKind.Undefined and not System.Text.Json.JsonValueKind.Null } m
@@ -113,7 +113,7 @@ public static partial class ItemEndpoints
             db.Items.Add(item);
         }
 
-        item.DisplayName = request.Name;
+        item.DisplayName = request.DisplayName;
         item.Metadata = metadata;
         await db.SaveChangesAsync(cancellationToken);
         var count = created ? 0 : await db.Ratings.CountAsync(r => r.ItemId == itemId, cancellationToken);

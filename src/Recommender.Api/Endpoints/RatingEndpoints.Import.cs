@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,7 @@ public static partial class RatingEndpoints
         TrainingTrigger trigger,
         TimeProvider time,
         CancellationToken cancellationToken,
-        string format = "auto")
+        [AllowedValues("auto", "csv", "tab", "dat")] string format = "auto")
     {
         var settings = options.Value;
         RatingFileFormat fileFormat;

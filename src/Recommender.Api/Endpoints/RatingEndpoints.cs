@@ -18,7 +18,8 @@ public static partial class RatingEndpoints
     {
         var group = app.MapGroup("/api/ratings").WithTags("Ratings").RequireAuthorization(ApiKeyPolicies.Api);
         group.MapPost("/", PostRating).WithName(nameof(PostRating))
-            .WithSummary("Store a rating (201 when new, 200 when it replaced an earlier value).");
+            .WithSummary("Store a rating (201 when new, 200 when it replaced an earlier value).")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapPost("/batch", PostRatingBatch).WithName(nameof(PostRatingBatch))
             .WithSummary("Store up to Ratings:MaxBatchSize ratings in one transaction: all or nothing.");
         group.MapPost("/import", ImportRatings).WithName(nameof(ImportRatings))

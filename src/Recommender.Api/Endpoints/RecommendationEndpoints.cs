@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
@@ -32,7 +33,7 @@ public static class RecommendationEndpoints
         IOptions<RecommendationsOptions> options,
         CancellationToken cancellationToken,
         int count = 10,
-        string strategy = "ranking",
+        [AllowedValues("ranking", "rating", "model", "neighbors")] string strategy = "ranking",
         int neighbors = 3,
         string? exclude = null)
     {
@@ -96,6 +97,7 @@ public static class RecommendationEndpoints
                 RankedBy = AlgorithmName(model),
                 Fallback = query.User.IsFallback ? "unknown-user" : null,
                 Items = top.Select(s => new RecommendedItem { ItemId = model.Items.GetId(s.ItemIndex), Score = s.Score, PredictedRating = s.PredictedRating }).ToList(),
+                Neighbors = null,
             });
         }
 
@@ -143,6 +145,7 @@ public static class RecommendationEndpoints
                 var predicted = vector is { } v ? model.Predict(v, item).Value : model.PredictForUnknownUser(item).Value;
                 return new RecommendedItem { ItemId = itemId, Score = r.Score, PredictedRating = predicted };
             }).ToList(),
+            Neighbors = null,
         };
     }
 

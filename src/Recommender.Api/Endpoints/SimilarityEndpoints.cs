@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -34,7 +35,7 @@ public static class SimilarityEndpoints
         IOptions<RecommendationsOptions> options,
         CancellationToken cancellationToken,
         int count = 10,
-        string basis = "predicted")
+        [AllowedValues("predicted", "factors")] string basis = "predicted")
     {
         var errors = new Dictionary<string, string[]>();
         Validation.CheckId(errors, "userId", userId);

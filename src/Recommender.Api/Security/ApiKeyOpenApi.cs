@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
+using Recommender.Api.OpenApi;
 using Recommender.Api.Options;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
@@ -7,7 +8,7 @@ namespace Recommender.Api.Security;
 
 /// <summary>
 /// The OpenAPI side of the API keys: an <c>apiKey</c> scheme in the <c>X-API-Key</c> header, so Swagger UI's
-/// Authorize button sends it, and each operation's 401, 403 and 429 answers with the role it needs.
+/// Authorize button sends it, and each operation's 401 and 403 answers with the role it needs.
 /// </summary>
 internal sealed class ApiKeyOpenApi : IOperationFilter
 {
@@ -45,6 +46,7 @@ internal sealed class ApiKeyOpenApi : IOperationFilter
         operation.Responses ??= [];
         operation.Responses.TryAdd("401", new OpenApiResponse { Description = $"No known API key; this needs the {name} role{note}." });
         operation.Responses.TryAdd("403", new OpenApiResponse { Description = $"The API key lacks the {name} role." });
-        operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limited; see Retry-After." });
+        ProblemResponses.Describe(operation.Responses["401"], context);
+        ProblemResponses.Describe(operation.Responses["403"], context);
     }
 }
