@@ -85,6 +85,24 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
         return new OpenApiContract(await client.GetStringAsync("/swagger/v1/swagger.json"));
     }
 
+    /// <summary>
+    /// The exception with which an app from <paramref name="create"/> fails to start. WebApplicationFactory can lose that
+    /// exception to a race with the failed host's disposal and throw <see cref="ObjectDisposedException"/> instead
+    /// (dotnet/aspnetcore#33494 and its kin); a fresh app is then started again, at most five times.
+    /// </summary>
+    public static Exception StartUpFailure(Func<RecommenderApp> create)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var app = create();
+            var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+            if (error is not ObjectDisposedException || attempt == 5)
+            {
+                return error;
+            }
+        }
+    }
+
     public ModelStore Models => Services.GetRequiredService<ModelStore>();
 
     public TrainingStatus Status => Services.GetRequiredService<TrainingStatus>();
