@@ -35,6 +35,7 @@ public sealed class WriteProblem : IResult, IEndpointMetadataProvider, IStatusCo
         return failure.Kind switch
         {
             WriteFailureKind.Invalid => new(StatusCodes.Status400BadRequest, "The request is invalid.", failure.Detail, retry: false),
+            WriteFailureKind.StoreBusy => new(StatusCodes.Status503ServiceUnavailable, "The store is busy.", failure.Detail, retry: true),
             _ => new(StatusCodes.Status503ServiceUnavailable, "The write was not stored.", failure.Detail, retry: false),
         };
     }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Recommender.Api.Options;
 
-/// <summary>Request body sizes and the request timeout.</summary>
+/// <summary>Request body sizes, the request timeout and the import's apply limit.</summary>
 public sealed class LimitsOptions
 {
     public const string SectionName = "Limits";
@@ -15,6 +15,13 @@ public sealed class LimitsOptions
 
     /// <summary>A request still running after this is cancelled and answered 504. Zero turns the timeout off.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest an import may hold the store's write lock to apply its staged ratings; one that takes longer is rolled
+    /// back and answered 503. Reading the body has no overall limit: it lasts as long as the body keeps arriving (Kestrel
+    /// ends a body slower than its minimum data rate). Zero turns the limit off.
+    /// </summary>
+    public TimeSpan ImportApplyTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
@@ -35,6 +42,11 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
         if (options.RequestTimeout < TimeSpan.Zero)
         {
             errors.Add("Limits:RequestTimeout must not be negative (zero turns it off).");
+        }
+
+        if (options.ImportApplyTimeout < TimeSpan.Zero)
+        {
+            errors.Add("Limits:ImportApplyTimeout must not be negative (zero turns it off).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -9,44 +9,67 @@ public sealed partial class RatingWriter
     /// Stores every rating of a rating file in one transaction, all or nothing; a repeated (user, item) pair keeps its last
     /// value. <paramref name="check"/> says what is wrong with a record, or null; the first bad line stores nothing.
     /// </summary>
+    /// <remarks>
+    /// Two phases. Staging reads, parses and checks the whole body into a temporary table (<see cref="RatingStaging"/>)
+    /// without locking the store, so other writes go on while a large or slow body arrives; it lasts as long as the body
+    /// does. Applying takes the write lock and copies the staged ratings in primary-key order, for at most
+    /// Limits:ImportApplyTimeout: past it the statement is interrupted, the transaction rolls back and nothing is stored.
+    /// </remarks>
     public async Task<WriteResult<ImportCounts>> ImportAsync(
         TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var imported = 0L;
-        var users = new HashSet<string>(StringComparer.Ordinal);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await using var cache = await db.UseLargePageCacheAsync(cancellationToken);
-        var result = await CommitAsync(db, async (version, token) =>
+        using var staging = await RatingStaging.CreateAsync(db, cancellationToken);
+        try
         {
-            using var upserter = RatingUpserter.Create(db, now, version);
-            try
+            await foreach (var record in RatingFileReader.ReadRecordsAsync(body, format, cancellationToken))
             {
-                await foreach (var record in RatingFileReader.ReadRecordsAsync(body, format, token))
+                if (check(record) is { } problem)
                 {
-                    if (check(record) is { } problem)
-                    {
-                        return Rejected($"Line {record.Line}: {problem} Nothing was imported.");
-                    }
-
-                    // A MovieLens timestamp is in Unix seconds.
-                    upserter.Upsert(record.UserId, record.ItemId, record.Rating, record.Timestamp * 1000 ?? now, reportCreated: false);
-                    users.Add(record.UserId);
-                    imported++;
+                    return Rejected($"Line {record.Line}: {problem} Nothing was imported.");
                 }
-            }
-            catch (RatingFormatException e)
-            {
-                return Rejected($"{e.Message} Nothing was imported.");
-            }
 
-            return imported == 0
-                ? Rejected("The body holds no ratings.")
-                : new Change<WriteResult<ImportCounts>>(new ImportCounts(imported, users.Count), Changed: users);
-        }, cancellationToken);
-        return result.Failure is { } failure ? failure : result.Value;
+                // A MovieLens timestamp is in Unix seconds.
+                staging.Add(record.UserId, record.ItemId, record.Rating, record.Timestamp * 1000 ?? now);
+            }
+        }
+        catch (RatingFormatException e)
+        {
+            return Rejected($"{e.Message} Nothing was imported.");
+        }
+
+        if (staging.Added == 0)
+        {
+            return Rejected("The body holds no ratings.");
+        }
+
+        var counts = new ImportCounts(staging.Added, await staging.CompleteAsync(cancellationToken));
+        var applyTimeout = limits.Value.ImportApplyTimeout;
+        using var apply = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (applyTimeout > TimeSpan.Zero)
+        {
+            apply.CancelAfter(applyTimeout);
+        }
+
+        try
+        {
+            return await CommitAsync(
+                db,
+                async (version, token) =>
+                {
+                    await staging.ApplyAsync(now, version, token);
+                    return new Change<ImportCounts>(counts, Changed: staging.UserIds());
+                },
+                apply.Token);
+        }
+        catch (Exception) when (apply.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new WriteFailure(
+                WriteFailureKind.StoreBusy,
+                $"Applying the {counts.Imported} staged ratings took longer than Limits:ImportApplyTimeout ({applyTimeout}); nothing was imported.");
+        }
     }
 
-    private static Change<WriteResult<ImportCounts>> Rejected(string detail) =>
-        new(new WriteFailure(WriteFailureKind.Invalid, detail), Commit: false);
+    private static WriteFailure Rejected(string detail) => new(WriteFailureKind.Invalid, detail);
 }

@@ -1,5 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Options;
 using Recommender.Api.Training;
 using Recommender.Data;
 
@@ -22,6 +24,7 @@ public sealed partial class RatingWriter(
     FreshUsers freshUsers,
     TrainingTrigger trigger,
     TimeProvider time,
+    IOptions<LimitsOptions> limits,
     ILogger<RatingWriter> logger) : BackgroundService
 {
     internal const int MaxGroup = 1000;

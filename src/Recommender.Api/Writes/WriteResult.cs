@@ -18,6 +18,9 @@ public enum WriteFailureKind
     /// <summary>The service is stopping and takes no more writes.</summary>
     ShuttingDown,
 
+    /// <summary>The store is busy: the write could not take its lock, or ran out of time. Worth retrying shortly.</summary>
+    StoreBusy,
+
     /// <summary>The store could not commit the write.</summary>
     StoreUnavailable,
 }
