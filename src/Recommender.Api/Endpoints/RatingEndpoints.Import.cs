@@ -10,6 +10,9 @@ namespace Recommender.Api.Endpoints;
 /// <summary><c>POST /api/ratings/import</c>: a rating file streamed into the store in one transaction.</summary>
 public static partial class RatingEndpoints
 {
+    /// <summary>UTF-8 that throws on invalid bytes instead of turning them into U+FFFD, so no id is stored mangled.</summary>
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>The latest Unix time in seconds an import accepts (year 5138): later values are not seconds.</summary>
     private const long MaxUnixSeconds = 100_000_000_000;
 
@@ -32,7 +35,7 @@ public static partial class RatingEndpoints
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var body = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        using var body = new StreamReader(request.Body, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var result = await writer.ImportAsync(body, fileFormat, record => RecordProblem(record, settings), cancellationToken);
         return result.Failure switch
         {

@@ -21,10 +21,12 @@ public sealed partial class RatingWriter
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         using var staging = await RatingStaging.CreateAsync(db, cancellationToken);
+        var line = 0L;
         try
         {
             await foreach (var record in RatingFileReader.ReadRecordsAsync(body, format, cancellationToken))
             {
+                line = record.Line;
                 if (check(record) is { } problem)
                 {
                     return Rejected($"Line {record.Line}: {problem} Nothing was imported.");
@@ -37,6 +39,11 @@ public sealed partial class RatingWriter
         catch (RatingFormatException e)
         {
             return Rejected($"{e.Message} Nothing was imported.");
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            // The body is decoded a buffer ahead of the line being parsed, so the bad bytes are somewhere after this line.
+            return Rejected($"The body is not valid UTF-8: invalid bytes follow line {line}. Nothing was imported.");
         }
 
         if (staging.Added == 0)
