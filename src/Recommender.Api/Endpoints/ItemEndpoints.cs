@@ -5,7 +5,6 @@ using Recommender.Api.Contracts;
 using Recommender.Api.Options;
 using Recommender.Api.Training;
 using Recommender.Data;
-using Recommender.Data.Entities;
 
 namespace Recommender.Api.Endpoints;
 
@@ -99,20 +98,9 @@ public static class ItemEndpoints
             return Validation.Invalid(errors);
         }
 
-        var item = await db.Items.FindAsync([itemId], cancellationToken);
-        var created = item is null;
-        if (item is null)
-        {
-            item = new Item { Id = itemId, CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds() };
-            db.Items.Add(item);
-        }
-
-        item.DisplayName = request.Name;
-        item.Metadata = metadata;
-        await db.SaveChangesAsync(cancellationToken);
-        var count = created ? 0 : await db.Ratings.CountAsync(r => r.ItemId == itemId, cancellationToken);
-        var response = Response(item.Id, item.DisplayName, item.Metadata, item.CreatedAt, count, store);
-        return created ? TypedResults.Created($"/api/items/{Uri.EscapeDataString(itemId)}", response) : TypedResults.Ok(response);
+        var saved = await db.SaveItemAsync(itemId, request.Name, metadata, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        var response = Response(itemId, request.Name, metadata, saved.CreatedAt, saved.RatingCount, store);
+        return saved.Created ? TypedResults.Created($"/api/items/{Uri.EscapeDataString(itemId)}", response) : TypedResults.Ok(response);
     }
 
     private static ItemResponse Response(string itemId, string? name, string? metadata, long createdAt, int ratingCount, ModelStore store)
