@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
 using Recommender.Api.Options;
 using Recommender.Api.Training;
+using Recommender.Api.Writes;
 using Recommender.Data;
 
 namespace Recommender.Api.Endpoints;
@@ -70,10 +71,11 @@ public static class ItemEndpoints
         return TypedResults.Ok(Response(item.Id, item.DisplayName, item.Metadata, item.CreatedAt, item.Count, store));
     }
 
-    public static async Task<Results<Created<ItemResponse>, Ok<ItemResponse>, ValidationProblem>> PutItem(
+    public static async Task<Results<Created<ItemResponse>, Ok<ItemResponse>, ValidationProblem, WriteProblem>> PutItem(
         string itemId,
         ItemUpdateRequest request,
         RecommenderDbContext db,
+        StoreHealth health,
         ModelStore store,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -98,7 +100,14 @@ public static class ItemEndpoints
             return Validation.Invalid(errors);
         }
 
-        var saved = await db.SaveItemAsync(itemId, request.Name, metadata, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var result = await health.CommitAsync(token => db.SaveItemAsync(itemId, request.Name, metadata, now, token), cancellationToken);
+        if (result.Failure is { } failure)
+        {
+            return WriteProblem.For(failure);
+        }
+
+        var saved = result.Value;
         var response = Response(itemId, request.Name, metadata, saved.CreatedAt, saved.RatingCount, store);
         return saved.Created ? TypedResults.Created($"/api/items/{Uri.EscapeDataString(itemId)}", response) : TypedResults.Ok(response);
     }

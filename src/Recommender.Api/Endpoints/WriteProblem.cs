@@ -7,8 +7,9 @@ using Recommender.Api.Writes;
 namespace Recommender.Api.Endpoints;
 
 /// <summary>
-/// The answer to a write that stored nothing through no fault of its input: a ProblemDetails that says what happened,
-/// with <c>Retry-After</c> when waiting helps. Every write endpoint answers its <see cref="WriteFailure"/> with this.
+/// The answer to a write that stored nothing: a ProblemDetails that says what happened — 503 with <c>Retry-After</c>
+/// while the store is busy or the service stops, 507 when the disk is full, 503 when the store cannot be written.
+/// Every write endpoint answers its <see cref="WriteFailure"/> with this.
 /// </summary>
 public sealed class WriteProblem : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
 {
@@ -35,8 +36,10 @@ public sealed class WriteProblem : IResult, IEndpointMetadataProvider, IStatusCo
         return failure.Kind switch
         {
             WriteFailureKind.Invalid => new(StatusCodes.Status400BadRequest, "The request is invalid.", failure.Detail, retry: false),
+            WriteFailureKind.ShuttingDown => new(StatusCodes.Status503ServiceUnavailable, "The service is shutting down.", failure.Detail, retry: true),
             WriteFailureKind.StoreBusy => new(StatusCodes.Status503ServiceUnavailable, "The store is busy.", failure.Detail, retry: true),
-            _ => new(StatusCodes.Status503ServiceUnavailable, "The write was not stored.", failure.Detail, retry: false),
+            WriteFailureKind.StoreFull => new(StatusCodes.Status507InsufficientStorage, "The store's disk is full.", failure.Detail, retry: false),
+            _ => new(StatusCodes.Status503ServiceUnavailable, "The store is unavailable.", failure.Detail, retry: false),
         };
     }
 
@@ -55,5 +58,6 @@ public sealed class WriteProblem : IResult, IEndpointMetadataProvider, IStatusCo
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status503ServiceUnavailable, typeof(ProblemDetails), ["application/problem+json"]));
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status507InsufficientStorage, typeof(ProblemDetails), ["application/problem+json"]));
     }
 }

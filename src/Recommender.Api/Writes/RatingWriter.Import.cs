@@ -15,11 +15,14 @@ public sealed partial class RatingWriter
     /// does. Applying takes the write lock and copies the staged ratings in primary-key order, for at most
     /// Limits:ImportApplyTimeout: past it the statement is interrupted, the transaction rolls back and nothing is stored.
     /// </remarks>
-    public async Task<WriteResult<ImportCounts>> ImportAsync(
-        TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken)
+    public Task<WriteResult<ImportCounts>> ImportAsync(
+        TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken) =>
+        RunAsync(db => ImportAsync(db, body, format, check, cancellationToken), cancellationToken);
+
+    private async Task<WriteResult<ImportCounts>> ImportAsync(
+        RecommenderDbContext db, TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         using var staging = await RatingStaging.CreateAsync(db, cancellationToken);
         var line = 0L;
         try

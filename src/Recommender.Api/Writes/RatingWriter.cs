@@ -11,7 +11,8 @@ namespace Recommender.Api.Writes;
 /// The one way ratings change: single writes, batches, imports and deletions all commit through
 /// <see cref="CommitAsync{T}"/> — a transaction that bumps the data version, applies the change (stamping its users),
 /// commits, then marks the users for fold-in and triggers a retrain — and answer a <see cref="WriteResult{T}"/> that the
-/// handlers map to HTTP.
+/// handlers map to HTTP. A store that cannot take the write (busy, disk full, unwritable) is such a result, recorded by
+/// <see cref="StoreHealth"/>, never an exception.
 /// </summary>
 /// <remarks>
 /// Single writes are group-committed: requests queue their rating and wait; one loop takes everything that is queued (up
@@ -23,6 +24,7 @@ public sealed partial class RatingWriter(
     IDbContextFactory<RecommenderDbContext> dbFactory,
     FreshUsers freshUsers,
     TrainingTrigger trigger,
+    StoreHealth health,
     TimeProvider time,
     IOptions<LimitsOptions> limits,
     ILogger<RatingWriter> logger) : BackgroundService
@@ -46,21 +48,16 @@ public sealed partial class RatingWriter(
     }
 
     /// <summary>Stores every rating in one transaction, all or nothing. The pairs must be distinct.</summary>
-    public async Task<WriteResult<RatingCounts>> WriteBatchAsync(IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await CommitAsync(db, (version, _) =>
+    public Task<WriteResult<RatingCounts>> WriteBatchAsync(IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken) =>
+        RunAsync(db => CommitAsync(db, (version, _) =>
         {
             var created = Upsert(db, version, ratings).Count(c => c);
             return Task.FromResult(new Change<RatingCounts>(new(created, ratings.Count - created), Changed: ratings.Select(r => r.UserId).Distinct()));
-        }, cancellationToken);
-    }
+        }, cancellationToken), cancellationToken);
 
     /// <summary>Deletes one rating; false (nothing changed) when there was none.</summary>
-    public async Task<WriteResult<bool>> DeleteRatingAsync(string userId, string itemId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await CommitAsync(db, async (version, token) =>
+    public Task<WriteResult<bool>> DeleteRatingAsync(string userId, string itemId, CancellationToken cancellationToken) =>
+        RunAsync(db => CommitAsync(db, async (version, token) =>
         {
             if (await db.Ratings.Where(r => r.UserId == userId && r.ItemId == itemId).ExecuteDeleteAsync(token) == 0)
             {
@@ -69,14 +66,11 @@ public sealed partial class RatingWriter(
 
             await db.StampUserRatingsAsync(userId, version, token);
             return new Change<bool>(true, Changed: [userId]);
-        }, cancellationToken);
-    }
+        }, cancellationToken), cancellationToken);
 
     /// <summary>Deletes a user and all their ratings; false (nothing changed) when there is no such user.</summary>
-    public async Task<WriteResult<bool>> DeleteUserAsync(string userId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await CommitAsync(db, async (version, token) =>
+    public Task<WriteResult<bool>> DeleteUserAsync(string userId, CancellationToken cancellationToken) =>
+        RunAsync(db => CommitAsync(db, async (version, token) =>
         {
             await db.Ratings.Where(r => r.UserId == userId).ExecuteDeleteAsync(token);
             if (await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(token) == 0)
@@ -86,8 +80,7 @@ public sealed partial class RatingWriter(
 
             await db.MarkUserDeletedAsync(version, token);
             return new Change<bool>(true, Deleted: [userId]);
-        }, cancellationToken);
-    }
+        }, cancellationToken), cancellationToken);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -117,16 +110,23 @@ public sealed partial class RatingWriter(
         WriteResult<bool[]> result;
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-            result = await CommitAsync(
-                db,
-                (version, _) => Task.FromResult(new Change<bool[]>(Upsert(db, version, ratings), Changed: ratings.Select(r => r.UserId))),
+            result = await RunAsync(
+                db => CommitAsync(
+                    db,
+                    (version, _) => Task.FromResult(new Change<bool[]>(Upsert(db, version, ratings), Changed: ratings.Select(r => r.UserId))),
+                    CancellationToken.None),
                 CancellationToken.None);
         }
         catch (Exception e)
         {
+            // Not the store's known failures: a fault of the service, answered 500 to every request of the group.
             logger.LogError(e, "A group of {Count} ratings could not be committed; none of them was stored", group.Count);
-            result = new WriteFailure(WriteFailureKind.StoreUnavailable, "The rating could not be stored.");
+            foreach (var write in group)
+            {
+                write.Done.TrySetException(e);
+            }
+
+            return;
         }
 
         for (var n = 0; n < group.Count; n++)
@@ -149,6 +149,14 @@ public sealed partial class RatingWriter(
         return created;
     }
 
+    /// <summary>Runs a write on a context of its own; the store's failures become its result (<see cref="StoreHealth"/>).</summary>
+    private Task<WriteResult<T>> RunAsync<T>(Func<RecommenderDbContext, Task<WriteResult<T>>> write, CancellationToken cancellationToken) =>
+        health.GuardAsync(async () =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            return await write(db);
+        });
+
     /// <summary>
     /// The one rating write: begins a transaction, bumps the data version, lets <paramref name="change"/> write (stamped
     /// with that version), commits, and only then marks the changed or deleted users for fold-in and triggers a retrain.
@@ -168,6 +176,7 @@ public sealed partial class RatingWriter(
             await transaction.CommitAsync(cancellationToken);
         }
 
+        health.Committed();
         if (done.Changed is { } changed)
         {
             freshUsers.MarkChanged(changed);

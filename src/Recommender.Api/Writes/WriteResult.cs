@@ -21,7 +21,10 @@ public enum WriteFailureKind
     /// <summary>The store is busy: the write could not take its lock, or ran out of time. Worth retrying shortly.</summary>
     StoreBusy,
 
-    /// <summary>The store could not commit the write.</summary>
+    /// <summary>The store's disk is full.</summary>
+    StoreFull,
+
+    /// <summary>The store could not be written otherwise (an I/O error, a read-only or damaged file).</summary>
     StoreUnavailable,
 }
 
