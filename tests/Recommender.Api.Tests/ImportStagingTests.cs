@@ -78,6 +78,21 @@ public sealed class ImportStagingTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_Answers408AndStoresNothing_WhenItsBodyStopsArriving()
+    {
+        using var app = new RecommenderApp(demo: false, settings: new() { ["Training:TrainOnStart"] = "false", ["Limits:ImportIdleTimeout"] = "00:00:00.5" });
+        var client = app.CreateClient(new() { AllowAutoRedirect = false });
+        using var content = new PausedContent(Lines(0, 1000), Lines(1000, 10));
+
+        // Bounded, so that a service that waits for the body forever fails the test instead of hanging it.
+        var response = await client.PostAsync("/api/ratings/import", content).WaitAsync(TimeSpan.FromSeconds(60));
+        content.SendRest();
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.RequestTimeout, "Limits:ImportIdleTimeout");
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/ratings?pageSize=1")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task Import_IsInterruptedAndRolledBack_WhenApplyingRunsPastItsLimit()
     {
         // Every rating the import applies calls slow_row(), which takes a millisecond: 5,000 of them take five seconds,

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
 using Recommender.Api.Options;
+using Recommender.Api.Security;
 using Recommender.Api.Writes;
 using Recommender.Core.Data;
 
@@ -16,10 +17,11 @@ public static partial class RatingEndpoints
     /// <summary>The latest Unix time in seconds an import accepts (year 5138): later values are not seconds.</summary>
     private const long MaxUnixSeconds = 100_000_000_000;
 
-    public static async Task<Results<Ok<RatingImportResponse>, ValidationProblem, WriteProblem>> ImportRatings(
+    public static async Task<Results<Ok<RatingImportResponse>, ValidationProblem, WriteProblem, ProblemHttpResult>> ImportRatings(
         HttpRequest request,
         RatingWriter writer,
         IOptions<RatingsOptions> options,
+        IOptions<LimitsOptions> limits,
         CancellationToken cancellationToken,
         string format = "auto")
     {
@@ -35,8 +37,23 @@ public static partial class RatingEndpoints
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var body = new StreamReader(request.Body, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        var result = await writer.ImportAsync(body, fileFormat, record => RecordProblem(record, settings), cancellationToken);
+        var idleTimeout = limits.Value.ImportIdleTimeout;
+        await using var body = new IdleBody(request.Body, idleTimeout);
+        using var importing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, body.Stalled);
+        using var text = new StreamReader(body, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        WriteResult<ImportCounts> result;
+        try
+        {
+            result = await writer.ImportAsync(text, fileFormat, record => RecordProblem(record, settings), importing.Token);
+        }
+        catch (OperationCanceledException) when (body.Stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status408RequestTimeout,
+                title: "The request body stopped arriving.",
+                detail: $"No part of the body arrived for Limits:ImportIdleTimeout ({idleTimeout}); nothing was imported.");
+        }
+
         return result.Failure switch
         {
             { Kind: WriteFailureKind.Invalid } invalid => Invalid("body", invalid.Detail),
