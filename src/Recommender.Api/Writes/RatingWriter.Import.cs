@@ -23,6 +23,7 @@ public sealed partial class RatingWriter
         RecommenderDbContext db, TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var staging = await RatingStaging.CreateAsync(db, cancellationToken);
         var line = 0L;
         try
@@ -55,6 +56,7 @@ public sealed partial class RatingWriter
         }
 
         var counts = new ImportCounts(staging.Added, await staging.CompleteAsync(cancellationToken));
+        var staged = clock.Elapsed;
         var applyTimeout = limits.Value.ImportApplyTimeout;
         using var apply = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (applyTimeout > TimeSpan.Zero)
@@ -64,7 +66,7 @@ public sealed partial class RatingWriter
 
         try
         {
-            return await CommitAsync(
+            var result = await CommitAsync(
                 db,
                 async (version, token) =>
                 {
@@ -72,6 +74,10 @@ public sealed partial class RatingWriter
                     return new Change<ImportCounts>(counts, Changed: staging.UserIds());
                 },
                 apply.Token);
+            logger.LogInformation(
+                "Imported {Ratings} ratings of {Users} users: read and staged in {StageSeconds:F2} s, then applied holding the write lock for {ApplySeconds:F2} s",
+                counts.Imported, counts.Users, staged.TotalSeconds, (clock.Elapsed - staged).TotalSeconds);
+            return result;
         }
         catch (Exception) when (apply.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
