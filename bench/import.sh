@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Import benchmark: a rating file streamed over HTTP into a fresh service (POST /api/ratings/import), RUNS times
-# (default 5), each into an empty store; prints each run and the median on the last line.
+# (default 5), each into an empty store; prints each run (with the service's peak resident memory) and the median on
+# the last line.
 # usage: bench/import.sh RATINGS_FILE [RUNS]
 set -euo pipefail
 ratings=${1:?usage: bench/import.sh RATINGS_FILE [RUNS]}
@@ -25,7 +26,7 @@ for run in $(seq "$runs"); do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.1; done
   out=$(dotnet "$work/cli/recommender.dll" import --url "http://127.0.0.1:$port" --input "$ratings" --api-key "$key")
   seconds=$(awk '/total seconds/ {print $3}' <<<"$out")
-  echo "run $run: $(head -1 <<<"$out" | sed 's/  */ /g'), $seconds s"
+  echo "run $run: $(head -1 <<<"$out" | sed 's/  */ /g'), $seconds s, service peak resident memory $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' /proc/$pid/status)"
   times+=("$seconds")
   kill $pid; wait $pid 2>/dev/null || true
   pid=

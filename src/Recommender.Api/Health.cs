@@ -12,7 +12,7 @@ internal sealed class ModelReadyHealthCheck(ModelStore store) : IHealthCheck
             : HealthCheckResult.Unhealthy("No model has been trained yet."));
 }
 
-/// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (a model is serving).</summary>
+/// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (a model is serving and the store takes writes).</summary>
 internal static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)

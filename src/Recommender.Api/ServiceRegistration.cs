@@ -66,6 +66,7 @@ internal static class ServiceRegistration
         services.AddSingleton<TrainingPipeline>();
         services.AddHostedService<DatabaseInitializer>();
         services.AddHostedService<TrainingWorker>();
+        services.AddSingleton<Writes.StoreHealth>();
         services.AddSingleton<Writes.RatingWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<Writes.RatingWriter>());
         return services;
@@ -84,7 +85,9 @@ internal static class ServiceRegistration
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(OpenApiSetup.Configure);
-        services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<ModelReadyHealthCheck>("model", tags: ["ready"])
+            .AddCheck<Writes.StoreHealthCheck>("store", tags: ["ready"]);
         return services;
     }
 }

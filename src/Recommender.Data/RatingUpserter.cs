@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Recommender.Data;
 
 /// <summary>
-/// Upserts ratings with prepared statements inside the caller's transaction — the fast path for single writes,
-/// batches and streaming imports (EF Core's change tracker costs far more per row). The SQL is the portable
+/// Upserts ratings with prepared statements inside the caller's transaction — the fast path for single writes and
+/// batches (EF Core's change tracker costs far more per row; imports go through <see cref="RatingStaging"/>). The SQL is the portable
 /// <c>INSERT … ON CONFLICT … DO UPDATE</c> that SQLite and PostgreSQL share; users and items are created on first sight,
 /// and each user written is stamped with the transaction's data version (<see cref="Entities.User.RatingsVersion"/>).
 /// </summary>
@@ -59,7 +59,7 @@ public sealed class RatingUpserter : IDisposable
     }
 
     /// <summary>Stores one rating (creating its user and item if needed); returns true when the rating is new.</summary>
-    public bool Upsert(string userId, string itemId, double value, long timestamp, bool reportCreated = true)
+    public bool Upsert(string userId, string itemId, double value, long timestamp)
     {
         if (_knownUsers.Add(userId))
         {
@@ -72,13 +72,9 @@ public sealed class RatingUpserter : IDisposable
             Execute(_insertItem, itemId, _createdAt);
         }
 
-        var created = false;
-        if (reportCreated)
-        {
-            _exists.Parameters[0].Value = userId;
-            _exists.Parameters[1].Value = itemId;
-            created = _exists.ExecuteScalar() is null;
-        }
+        _exists.Parameters[0].Value = userId;
+        _exists.Parameters[1].Value = itemId;
+        var created = _exists.ExecuteScalar() is null;
 
         _upsertRating.Parameters[0].Value = userId;
         _upsertRating.Parameters[1].Value = itemId;

@@ -88,6 +88,14 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
         return await GetDataVersionAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Takes the write lock and commits a write that changes nothing (the data version set to itself): succeeds exactly
+    /// when a write could commit now.
+    /// </summary>
+    public Task<int> ProbeWriteAsync(CancellationToken cancellationToken) =>
+        StoreState.Where(s => s.Id == Entities.StoreState.SingletonId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.DataVersion, x => x.DataVersion), cancellationToken);
+
     /// <summary>Records, inside the caller's transaction, that the write that bumped to <paramref name="dataVersion"/> deleted a user.</summary>
     public Task MarkUserDeletedAsync(long dataVersion, CancellationToken cancellationToken) =>
         StoreState.Where(s => s.Id == Entities.StoreState.SingletonId)

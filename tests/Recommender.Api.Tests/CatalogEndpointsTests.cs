@@ -91,6 +91,21 @@ public sealed class CatalogEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutItem_AnswersOne201AndThe_Rest200_WhenManyCreateTheSameItemAtOnce()
+    {
+        var responses = await Task.WhenAll(Enumerable.Range(0, 80).Select(n =>
+            _client.PutAsJsonAsync("/api/items/Contested", new { displayName = $"take {n}", metadata = new { take = n } })));
+
+        var failures = responses.Where(r => (int)r.StatusCode >= 500).ToList();
+        Assert.True(failures.Count == 0, $"{failures.Count} answered 5xx, e.g. {(failures.Count > 0 ? await failures[0].Content.ReadAsStringAsync() : "")}");
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(79, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        var item = await _client.GetFromJsonAsync<JsonElement>("/api/items/Contested");
+        var take = item.GetProperty("metadata").GetProperty("take").GetInt32();
+        Assert.Equal($"take {take}", item.GetProperty("displayName").GetString());
+    }
+
+    [Fact]
     public async Task Prediction_FallsBack_ForAnItemTheModelHasNotSeen()
     {
         await _client.PutAsJsonAsync("/api/items/Thriller", new { displayName = "Thriller" });

@@ -21,7 +21,19 @@ public sealed class FuzzTests
     /// <summary>A batch whose user ids all start with <see cref="Prefix"/>, so what it wrote can be counted afterwards.</summary>
     public sealed record Batch(string Prefix, IReadOnlyList<(string UserSuffix, string ItemId, string Rating)> Entries);
 
-    public sealed record FuzzRequest(string Method, string Path, string Query, byte[]? Body, string? ContentType, Batch? Batch)
+    /// <summary>
+    /// A rating file whose lines' user ids all start with <see cref="Prefix"/>; <see cref="BadLine"/>, when set, goes in at
+    /// line <see cref="BadAt"/> and must make the import store nothing.
+    /// </summary>
+    public sealed record ImportFile(
+        string Prefix, IReadOnlyList<(string UserSuffix, string ItemId, string Rating)> Lines, string? BadLine, int BadAt, bool CrLf)
+    {
+        public bool Valid => BadLine is null && Lines.Count > 0;
+
+        public int Pairs => Lines.Select(l => (l.UserSuffix, l.ItemId)).Distinct().Count();
+    }
+
+    public sealed record FuzzRequest(string Method, string Path, string Query, byte[]? Body, string? ContentType, Batch? Batch, ImportFile? Import = null)
     {
         public override string ToString() =>
             $"{Method} {Path}{Query} [{ContentType}] {(Body is null ? "" : Encoding.UTF8.GetString(Body[..Math.Min(Body.Length, 300)]))}";
@@ -108,10 +120,25 @@ public sealed class FuzzTests
             Gen.Frequency((6, Gen.Double[0.5, 5].Select(d => d.ToString("R", CultureInfo.InvariantCulture))), (1, RatingValue))).Array[1, 7],
         entries => new FuzzRequest("POST", "/api/ratings/batch", "", null, "application/json", new Batch("", [.. entries])));
 
-    private static readonly Gen<FuzzRequest> Request = Gen.Frequency((4, Plain), (1, Batches));
+    /// <summary>Lines that each make an import refuse the whole file.</summary>
+    private static readonly Gen<string> BadImportLine = Gen.OneOf(
+        "x,y", "a,,3", "a,b,NaN", "a,b,1e39", "a,b,9", "a,b,0", "\"a,b,3", "a,b,3,soon", "a,b,3,99999999999999", "a,b,3,4,5", "a\u0001,b,3",
+        "a,b\u202E,3", "a,..,3", $"a,{new string('i', 129)},3", new string('x', 70_000), "a,b," + new string('3', 70_000));
+
+    private static readonly Gen<FuzzRequest> Imports = Gen.Select(
+        Gen.Select(
+            Gen.Char["abcxyz"].Array[1, 3].Select(c => new string(c)),
+            Gen.OneOf("Firework", "Survivor", "i1", "i2", "new item"),
+            Gen.Double[0.5, 5].Select(d => d.ToString("R", CultureInfo.InvariantCulture))).Array[0, 8],
+        Gen.Frequency((2, Gen.Const((string?)null)), (1, BadImportLine.Select(line => (string?)line))),
+        Gen.Int[0, 8],
+        Gen.Bool,
+        (lines, bad, at, crLf) => new FuzzRequest("POST", "/api/ratings/import", "", null, "text/csv", null, new ImportFile("", [.. lines], bad, at, crLf)));
+
+    private static readonly Gen<FuzzRequest> Request = Gen.Frequency((4, Plain), (1, Batches), (1, Imports));
 
     [Fact]
-    public async Task RandomRequests_NeverGet5xx_AndABatchIsWrittenWholeOrNotAtAll()
+    public async Task RandomRequests_NeverGet5xx_AndABatchOrImportIsWrittenWholeOrNotAtAll()
     {
         using var app = new RecommenderApp(settings: new() { ["Ratings:MaxBatchSize"] = "6" });
         var client = app.CreateClient();
@@ -123,7 +150,9 @@ public sealed class FuzzTests
             {
                 foreach (var generated in requests)
                 {
-                    var request = generated.Batch is null ? generated : WithPrefix(generated, $"fz{++batchNumber}-");
+                    var request = generated.Batch is not null ? WithPrefix(generated, $"fz{++batchNumber}-")
+                        : generated.Import is not null ? WithPrefix(generated, $"im{++batchNumber}-")
+                        : generated;
                     using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path + request.Query);
                     if (request.Body is not null)
                     {
@@ -143,6 +172,14 @@ public sealed class FuzzTests
                         var expected = response.IsSuccessStatusCode ? batch.Entries.Count : 0;
                         Assert.True(written == expected, $"{(int)response.StatusCode} for {request} but {written} of {batch.Entries.Count} ratings were written: {body}");
                     }
+
+                    if (request.Import is { } import)
+                    {
+                        Assert.True(response.IsSuccessStatusCode == import.Valid, $"{(int)response.StatusCode} for {request}: {body}");
+                        var written = await CountWrittenAsync(client, import.Prefix);
+                        var expected = response.IsSuccessStatusCode ? import.Pairs : 0;
+                        Assert.True(written == expected, $"{(int)response.StatusCode} for {request} but {written} of {import.Pairs} ratings were written: {body}");
+                    }
                 }
             },
             seed: Seed,
@@ -150,9 +187,22 @@ public sealed class FuzzTests
             threads: 1);
     }
 
-    /// <summary>Gives every user id in the batch a prefix no other request uses, and renders it as JSON.</summary>
+    /// <summary>Gives every user id in the batch or file a prefix no other request uses, and renders it as JSON or CSV.</summary>
     private static FuzzRequest WithPrefix(FuzzRequest request, string prefix)
     {
+        if (request.Import is { } file)
+        {
+            var import = file with { Prefix = prefix };
+            var lines = import.Lines.Select(l => $"{prefix}{l.UserSuffix},{l.ItemId},{l.Rating}").ToList();
+            if (import.BadLine is { } bad)
+            {
+                lines.Insert(Math.Min(import.BadAt, lines.Count), bad);
+            }
+
+            var csv = string.Concat(lines.Select(line => line + (import.CrLf ? "\r\n" : "\n")));
+            return request with { Body = Encoding.UTF8.GetBytes(csv), Import = import };
+        }
+
         var batch = request.Batch! with { Prefix = prefix };
         var json = "{\"ratings\":[" + string.Join(",", batch.Entries.Select(e =>
             $"{{\"userId\":{JsonSerializer.Serialize(prefix + e.UserSuffix)},\"itemId\":{JsonSerializer.Serialize(e.ItemId)},\"rating\":{e.Rating}}}")) + "]}";

@@ -48,6 +48,9 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
 
     private static Case Get(string name, string url, HttpStatusCode status, string mentions) => new(name, "GET", url, null, null, status, mentions);
 
+    private static Case Import(string name, byte[] body, string mentions) =>
+        new(name, "POST", "/api/ratings/import", body, "text/csv", HttpStatusCode.BadRequest, mentions);
+
     private static Case Send(string name, string method, string url, HttpStatusCode status, string mentions) => new(name, method, url, null, null, status, mentions);
 
     private static byte[] Bytes(params object[] parts) =>
@@ -109,6 +112,22 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
         Post("empty batch", "/api/ratings/batch", """{"ratings":[]}""", HttpStatusCode.BadRequest, "at least one"),
         Post("batch that is not an array", "/api/ratings/batch", """{"ratings":"all of them"}""", HttpStatusCode.BadRequest, "ratings must be an array"),
         Post("body over Limits:MaxRequestBodyBytes", "/api/ratings/batch", "{\"ratings\":[" + string.Join(",", Enumerable.Range(0, 2000).Select(n => $"{{\"userId\":\"a\",\"itemId\":\"item-{n}\",\"rating\":1}}")) + "]}", HttpStatusCode.RequestEntityTooLarge, "Limits:MaxRequestBodyBytes"),
+        // Rating files (import): every bad line refuses the whole body.
+        Import("import line over 64 Ki characters", Bytes("a,x,3\n", new string('x', 70_000), ",y,3\n"), "Line 2: the line is longer than 65536 characters"),
+        Import("import line of 3 MB without a line end", Bytes(new string('z', 3 << 20)), "Line 1: the line is longer than 65536"),
+        Import("import with invalid UTF-8 bytes in an id", Bytes("a,x,3\nb", new byte[] { 0xC0, 0xAF }, "y,3\n"), "not valid UTF-8"),
+        Import("import with a NUL in a user id", Bytes("a,x,3\nb\u0000c,x,3\n"), "Line 2: the user id must not contain control characters"),
+        Import("import with a right-to-left override in an item id", Bytes("a,x\u202Egpj,3\n"), "U+202E"),
+        Import("import with a 129-character item id", Bytes($"a,{Long},3\n"), "at most 128"),
+        Import("import with '..' as an item id", Bytes("a,..,3\n"), "must not be '..'"),
+        Import("import with a NaN rating", Bytes("a,x,3\nb,y,NaN\n"), "Line 2: the rating 'NaN' is not a finite number"),
+        Import("import with a rating that overflows", Bytes("a,x,3\nb,y,1e39\n"), "not a finite number"),
+        Import("import with a rating above the scale", Bytes("a,x,3\nb,y,50\n"), "outside 0.5..5"),
+        Import("import with five fields", Bytes("a,x,3\nb,y,3,964982703,extra\n"), "expected 3 or 4 fields"),
+        Import("import with an unclosed quote", Bytes("a,x,3\n\"b,y,3\n"), "not closed"),
+        Import("import with a timestamp in milliseconds", Bytes("a,x,3,964982703\nb,y,3,964982703000000\n"), "not a Unix time in seconds"),
+        Import("import of a header only", Bytes("userId,movieId,rating,timestamp\n"), "no ratings"),
+        Post("import in an unknown format", "/api/ratings/import?format=xlsx", "a,x,3\n", HttpStatusCode.BadRequest, "format must be", "text/csv"),
         // Query parameters.
         Get("count 0", "/api/users/Hermione/recommendations?count=0", HttpStatusCode.BadRequest, "count"),
         Get("negative count", "/api/users/Hermione/recommendations?count=-5", HttpStatusCode.BadRequest, "count"),

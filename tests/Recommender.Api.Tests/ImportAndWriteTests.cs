@@ -61,6 +61,27 @@ public sealed class ImportAndWriteTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_RefusesALineOverTheLimit_NamingTheLineAndTheLimit()
+    {
+        var longLine = new string('x', 3 << 20);
+        var response = await ImportAsync($"1,10,4\n2,{longLine},4\n3,30,5\n");
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "Line 2: the line is longer than 65536 characters");
+        Assert.True(problem.GetRawText().Length < 1000, "the problem must not echo the line");
+        Assert.Equal(0, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Import_RefusesInvalidUtf8_InsteadOfStoringMangledIds()
+    {
+        byte[] body = [.. Encoding.UTF8.GetBytes("1,10,4\n2,ab"), 0xFF, 0xFE, .. Encoding.UTF8.GetBytes(",4\n")];
+        var response = await _client.PostAsync("/api/ratings/import", new ByteArrayContent(body) { Headers = { ContentType = new("text/csv") } });
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "not valid UTF-8");
+        Assert.Equal(0, await CountAsync());
+    }
+
+    [Fact]
     public async Task Import_RejectsAnUnknownFormat() =>
         await ProblemAssert.IsProblemAsync(await ImportAsync("1,2,3\n", "?format=xml"), HttpStatusCode.BadRequest, "format");
 

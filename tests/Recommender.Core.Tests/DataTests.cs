@@ -97,6 +97,95 @@ public class DataTests
     }
 
     [Fact]
+    public async Task Reader_RefusesAnEndlessLine_ShortlyAfterTheLimit_WithoutReadingOn()
+    {
+        using var stream = new EndlessLineStream("1,2,3\n"u8.ToArray());
+        using var text = new StreamReader(stream, bufferSize: 1 << 16);
+
+        var error = await Assert.ThrowsAsync<RatingFormatException>(async () =>
+        {
+            await foreach (var _ in RatingFileReader.ReadRecordsAsync(text))
+            {
+            }
+        });
+
+        Assert.Equal(2, error.Line);
+        Assert.Contains($"longer than {RatingFileReader.MaxLineLength} characters", error.Message, StringComparison.Ordinal);
+        // The line is bounded, not the input: the reader stops within one buffer of the limit.
+        Assert.InRange(stream.Produced, RatingFileReader.MaxLineLength, RatingFileReader.MaxLineLength + (2 << 16));
+    }
+
+    [Fact]
+    public void Reader_AcceptsALineOfExactlyTheLimit_AndLineEndsSplitAcrossReads()
+    {
+        var longId = new string('i', RatingFileReader.MaxLineLength - "u,,5".Length);
+        var text = $"u,{longId},5\r\n" + string.Concat(Enumerable.Range(0, 3000).Select(n => $"u{n},i,1\r\n")) + "last,i,2\rend,i,3";
+        var records = RatingFileReader.ReadRecords(new StringReader(text)).ToList();
+
+        Assert.Equal(3003, records.Count);
+        Assert.Equal(longId, records[0].ItemId);
+        Assert.Equal(("last", 3002L), (records[^2].UserId, records[^2].Line));
+        Assert.Equal(("end", 3003L), (records[^1].UserId, records[^1].Line));
+        var tooLong = Assert.Throws<RatingFormatException>(() => RatingFileReader.ReadRecords(new StringReader($"u,{longId}x,5\n")).ToList());
+        Assert.Equal(1, tooLong.Line);
+    }
+
+    /// <summary>
+    /// A stream that starts with <c>prefix</c> and then sends 'x' as long as it is read — up to 64 MiB, so that a reader
+    /// that does not stop fails the test instead of exhausting the machine — counting the bytes it produced.
+    /// </summary>
+    private sealed class EndlessLineStream(byte[] prefix) : Stream
+    {
+        private const long Cap = 64L << 20;
+
+        public long Produced { get; private set; }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (Produced >= Cap)
+            {
+                return 0;
+            }
+
+            var written = 0;
+            while (Produced < prefix.Length && written < buffer.Length)
+            {
+                buffer[written++] = prefix[Produced++];
+            }
+
+            buffer[written..].Fill((byte)'x');
+            Produced += buffer.Length - written;
+            return buffer.Length;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public void ReadInto_BuildsADatasetSharingIds()
     {
         var builder = new RatingDatasetBuilder();

@@ -5,8 +5,8 @@ using Recommender.Api.Contracts;
 using Recommender.Api.Options;
 using Recommender.Api.Security;
 using Recommender.Api.Training;
+using Recommender.Api.Writes;
 using Recommender.Data;
-using Recommender.Data.Entities;
 
 namespace Recommender.Api.Endpoints;
 
@@ -77,10 +77,11 @@ public static partial class ItemEndpoints
         return TypedResults.Ok(Response(item.Id, item.DisplayName, item.Metadata, item.CreatedAt, item.Count, store));
     }
 
-    public static async Task<Results<Created<ItemResponse>, Ok<ItemResponse>, ValidationProblem>> PutItem(
+    public static async Task<Results<Created<ItemResponse>, Ok<ItemResponse>, ValidationProblem, WriteProblem>> PutItem(
         string itemId,
         ItemUpdateRequest request,
         RecommenderDbContext db,
+        StoreHealth health,
         ModelStore store,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -105,20 +106,16 @@ public static partial class ItemEndpoints
             return Validation.Invalid(errors);
         }
 
-        var item = await db.Items.FindAsync([itemId], cancellationToken);
-        var created = item is null;
-        if (item is null)
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var result = await health.CommitAsync(token => db.SaveItemAsync(itemId, request.DisplayName, metadata, now, token), cancellationToken);
+        if (result.Failure is { } failure)
         {
-            item = new Item { Id = itemId, CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds() };
-            db.Items.Add(item);
+            return WriteProblem.For(failure);
         }
 
-        item.DisplayName = request.DisplayName;
-        item.Metadata = metadata;
-        await db.SaveChangesAsync(cancellationToken);
-        var count = created ? 0 : await db.Ratings.CountAsync(r => r.ItemId == itemId, cancellationToken);
-        var response = Response(item.Id, item.DisplayName, item.Metadata, item.CreatedAt, count, store);
-        return created ? TypedResults.Created($"/api/items/{Uri.EscapeDataString(itemId)}", response) : TypedResults.Ok(response);
+        var saved = result.Value;
+        var response = Response(itemId, request.DisplayName, metadata, saved.CreatedAt, saved.RatingCount, store);
+        return saved.Created ? TypedResults.Created($"/api/items/{Uri.EscapeDataString(itemId)}", response) : TypedResults.Ok(response);
     }
 
     private static ItemResponse Response(string itemId, string? name, string? metadata, long createdAt, int ratingCount, ModelStore store)

@@ -1,28 +1,28 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
 using Recommender.Api.Options;
-using Recommender.Api.Training;
+using Recommender.Api.Security;
+using Recommender.Api.Writes;
 using Recommender.Core.Data;
-using Recommender.Data;
 
 namespace Recommender.Api.Endpoints;
 
 /// <summary><c>POST /api/ratings/import</c>: a rating file streamed into the store in one transaction.</summary>
 public static partial class RatingEndpoints
 {
+    /// <summary>UTF-8 that throws on invalid bytes instead of turning them into U+FFFD, so no id is stored mangled.</summary>
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>The latest Unix time in seconds an import accepts (year 5138): later values are not seconds.</summary>
     private const long MaxUnixSeconds = 100_000_000_000;
 
-    public static async Task<Results<Ok<RatingImportResponse>, ValidationProblem>> ImportRatings(
+    public static async Task<Results<Ok<RatingImportResponse>, ValidationProblem, WriteProblem, ProblemHttpResult>> ImportRatings(
         HttpRequest request,
-        RecommenderDbContext db,
+        RatingWriter writer,
         IOptions<RatingsOptions> options,
-        FreshUsers freshUsers,
-        TrainingTrigger trigger,
-        TimeProvider time,
+        IOptions<LimitsOptions> limits,
         CancellationToken cancellationToken,
         [AllowedValues("auto", "csv", "tab", "dat")] string format = "auto")
     {
@@ -38,62 +38,29 @@ public static partial class RatingEndpoints
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var imported = 0L;
-        var users = new HashSet<string>(StringComparer.Ordinal);
-        if (db.Database.IsSqlite())
-        {
-            // A large import inserts all over the primary-key B-tree; a 256 MB page cache (instead of 2 MB) keeps it in memory.
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -262144;", cancellationToken);
-        }
-
+        var idleTimeout = limits.Value.ImportIdleTimeout;
+        await using var body = new IdleBody(request.Body, idleTimeout);
+        using var importing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, body.Stalled);
+        using var text = new StreamReader(body, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        WriteResult<ImportCounts> result;
         try
         {
-            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-            {
-                using var upserter = RatingUpserter.Create(db, now, await db.BumpDataVersionAsync(cancellationToken));
-                using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-                try
-                {
-                    await foreach (var record in RatingFileReader.ReadRecordsAsync(reader, fileFormat, cancellationToken))
-                    {
-                        if (RecordProblem(record, settings) is { } problem)
-                        {
-                            return Invalid("body", $"Line {record.Line}: {problem} Nothing was imported.");
-                        }
-
-                        // A MovieLens timestamp is in Unix seconds.
-                        upserter.Upsert(record.UserId, record.ItemId, record.Rating, record.Timestamp * 1000 ?? now, reportCreated: false);
-                        users.Add(record.UserId);
-                        imported++;
-                    }
-                }
-                catch (RatingFormatException e)
-                {
-                    return Invalid("body", $"{e.Message} Nothing was imported.");
-                }
-
-                if (imported == 0)
-                {
-                    return Invalid("body", "The body holds no ratings.");
-                }
-
-                upserter.Dispose();
-                await transaction.CommitAsync(cancellationToken);
-            }
+            result = await writer.ImportAsync(text, fileFormat, record => RecordProblem(record, settings), importing.Token);
         }
-        finally
+        catch (OperationCanceledException) when (body.Stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            if (db.Database.IsSqlite())
-            {
-                await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -2000;", CancellationToken.None);
-            }
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status408RequestTimeout,
+                title: "The request body stopped arriving.",
+                detail: $"No part of the body arrived for Limits:ImportIdleTimeout ({idleTimeout}); nothing was imported.");
         }
 
-        freshUsers.MarkChanged(users);
-        trigger.RatingsChanged();
-        return TypedResults.Ok(new RatingImportResponse { Imported = imported, Users = users.Count, Seconds = clock.Elapsed.TotalSeconds });
+        return result.Failure switch
+        {
+            { Kind: WriteFailureKind.Invalid } invalid => Invalid("body", invalid.Detail),
+            { } failure => WriteProblem.For(failure),
+            null => TypedResults.Ok(new RatingImportResponse { Imported = result.Value.Imported, Users = result.Value.Users, Seconds = clock.Elapsed.TotalSeconds }),
+        };
     }
 
     private static string? RecordProblem(RatingRecord record, RatingsOptions options)

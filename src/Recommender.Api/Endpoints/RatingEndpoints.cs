@@ -4,10 +4,8 @@ using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
 using Recommender.Api.Options;
 using Recommender.Api.Security;
-using Recommender.Api.Training;
-using Recommender.Data;
 using Recommender.Api.Writes;
-using Recommender.Core.Data;
+using Recommender.Data;
 
 namespace Recommender.Api.Endpoints;
 
@@ -26,7 +24,8 @@ public static partial class RatingEndpoints
             .WithSummary("Stream a rating file in the request body — CSV (user,item,rating[,timestamp], optional header), MovieLens ratings.csv, u.data (tab) or ratings.dat (::) — into the store in one transaction: all or nothing. ?format=auto|csv|tab|dat.")
             .Accepts<Stream>("text/csv", "text/plain", "application/octet-stream")
             .WithImportBodyLimit()
-            .DisableRequestTimeout();
+            .DisableRequestTimeout()
+            .ProducesProblem(StatusCodes.Status408RequestTimeout);
         group.MapGet("/", GetRatings).WithName(nameof(GetRatings))
             .WithSummary("List ratings, optionally of one user and/or one item, by page.");
         group.MapDelete("/{userId}/{itemId}", DeleteRating).WithName(nameof(DeleteRating))
@@ -35,7 +34,7 @@ public static partial class RatingEndpoints
         return app;
     }
 
-    public static async Task<Results<Created<RatingResponse>, Ok<RatingResponse>, ValidationProblem, ProblemHttpResult>> PostRating(
+    public static async Task<Results<Created<RatingResponse>, Ok<RatingResponse>, ValidationProblem, WriteProblem>> PostRating(
         RatingRequest request,
         RatingWriter writer,
         IOptions<RatingsOptions> options,
@@ -49,28 +48,22 @@ public static partial class RatingEndpoints
         }
 
         var now = time.GetUtcNow();
-        bool created;
-        try
+        var result = await writer.WriteAsync(ToInput(request, now));
+        if (result.Failure is { } failure)
         {
-            created = await writer.WriteAsync(request.UserId!, request.ItemId!, request.Rating!.Value, (request.Timestamp ?? now).ToUnixTimeMilliseconds());
+            return WriteProblem.For(failure);
         }
-        catch (InvalidOperationException e)
-        {
-            // Shutting down, or the group's commit failed: nothing of this rating was stored.
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The rating was not stored.", detail: e.Message);
-        }
+
         var response = ToResponse(request, now);
-        return created
+        return result.Value
             ? TypedResults.Created($"/api/ratings?userId={Uri.EscapeDataString(response.UserId)}&itemId={Uri.EscapeDataString(response.ItemId)}", response)
             : TypedResults.Ok(response);
     }
 
-    public static async Task<Results<Ok<RatingBatchResponse>, ValidationProblem>> PostRatingBatch(
+    public static async Task<Results<Ok<RatingBatchResponse>, ValidationProblem, WriteProblem>> PostRatingBatch(
         RatingBatchRequest request,
-        RecommenderDbContext db,
+        RatingWriter writer,
         IOptions<RatingsOptions> options,
-        FreshUsers freshUsers,
-        TrainingTrigger trigger,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -110,25 +103,10 @@ public static partial class RatingEndpoints
         }
 
         var now = time.GetUtcNow();
-        var created = 0;
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-        {
-            var dataVersion = await db.BumpDataVersionAsync(cancellationToken);
-            using (var upserter = RatingUpserter.Create(db, now.ToUnixTimeMilliseconds(), dataVersion))
-            {
-                foreach (var rating in ratings)
-                {
-                    var timestamp = (rating.Timestamp ?? now).ToUnixTimeMilliseconds();
-                    created += upserter.Upsert(rating.UserId!, rating.ItemId!, rating.Rating!.Value, timestamp) ? 1 : 0;
-                }
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        freshUsers.MarkChanged(ratings.Select(r => r.UserId!).Distinct());
-        trigger.RatingsChanged();
-        return TypedResults.Ok(new RatingBatchResponse { Created = created, Updated = ratings.Count - created });
+        var result = await writer.WriteBatchAsync([.. ratings.Select(r => ToInput(r, now))], cancellationToken);
+        return result.Failure is { } failure
+            ? WriteProblem.For(failure)
+            : TypedResults.Ok(new RatingBatchResponse { Created = result.Value.Created, Updated = result.Value.Updated });
     }
 
     public static async Task<Results<Ok<Page<RatingResponse>>, ValidationProblem>> GetRatings(
@@ -177,12 +155,10 @@ public static partial class RatingEndpoints
         return TypedResults.Ok(await Paging.PageAsync(ordered, page, pageSize, cancellationToken));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteRating(
+    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem, WriteProblem>> DeleteRating(
         string userId,
         string itemId,
-        RecommenderDbContext db,
-        FreshUsers freshUsers,
-        TrainingTrigger trigger,
+        RatingWriter writer,
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -193,18 +169,15 @@ public static partial class RatingEndpoints
             return Validation.Invalid(errors);
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var deleted = await db.Ratings.Where(r => r.UserId == userId && r.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
-        if (deleted == 0)
+        var result = await writer.DeleteRatingAsync(userId, itemId, cancellationToken);
+        if (result.Failure is { } failure)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown rating.", detail: $"User '{userId}' has not rated '{itemId}'.");
+            return WriteProblem.For(failure);
         }
 
-        await db.StampUserRatingsAsync(userId, await db.BumpDataVersionAsync(cancellationToken), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        freshUsers.MarkChanged([userId]);
-        trigger.RatingsChanged();
-        return TypedResults.NoContent();
+        return result.Value
+            ? TypedResults.NoContent()
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown rating.", detail: $"User '{userId}' has not rated '{itemId}'.");
     }
 
     private static void Check(Dictionary<string, string[]> errors, RatingRequest rating, RatingsOptions options, string prefix)
@@ -220,6 +193,10 @@ public static partial class RatingEndpoints
             errors[prefix + "rating"] = [$"{prefix}rating must be a finite number between {options.Min} and {options.Max}; got {value}."];
         }
     }
+
+    /// <summary>The rating as the writer takes it; without a timestamp it was given <paramref name="now"/>.</summary>
+    private static RatingInput ToInput(RatingRequest request, DateTimeOffset now) =>
+        new(request.UserId!, request.ItemId!, request.Rating!.Value, (request.Timestamp ?? now).ToUnixTimeMilliseconds());
 
     private static RatingResponse ToResponse(RatingRequest request, DateTimeOffset now) => new()
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
 using Recommender.Api.Options;
 using Recommender.Api.Training;
+using Recommender.Api.Writes;
 using Recommender.Data;
 
 namespace Recommender.Api.Endpoints;
@@ -76,11 +77,9 @@ public static class UserEndpoints
         });
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteUser(
+    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem, WriteProblem>> DeleteUser(
         string userId,
-        RecommenderDbContext db,
-        FreshUsers freshUsers,
-        TrainingTrigger trigger,
+        RatingWriter writer,
         CancellationToken cancellationToken)
     {
         if (Validation.IdProblem(userId) is not null)
@@ -88,17 +87,12 @@ public static class UserEndpoints
             return Validation.InvalidId("userId", userId);
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Ratings.Where(r => r.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        if (await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(cancellationToken) == 0)
+        var result = await writer.DeleteUserAsync(userId, cancellationToken);
+        if (result.Failure is { } failure)
         {
-            return Validation.UnknownUser(userId);
+            return WriteProblem.For(failure);
         }
 
-        await db.MarkUserDeletedAsync(await db.BumpDataVersionAsync(cancellationToken), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        freshUsers.MarkDeleted([userId]);
-        trigger.RatingsChanged();
-        return TypedResults.NoContent();
+        return result.Value ? TypedResults.NoContent() : Validation.UnknownUser(userId);
     }
 }

@@ -23,7 +23,6 @@ namespace Recommender.Api.OpenApi;
 /// </remarks>
 internal sealed class ContractSchemas : ISchemaFilter, IParameterFilter
 {
-    private static readonly NullabilityInfoContext Nullability = new();
 
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
@@ -88,7 +87,7 @@ internal sealed class ContractSchemas : ISchemaFilter, IParameterFilter
     /// <summary>Whether the property's value may be null: <c>T?</c> of a value type, or a reference type annotated <c>T?</c>.</summary>
     internal static bool IsNullable(PropertyInfo member) =>
         Nullable.GetUnderlyingType(member.PropertyType) is not null
-        || !member.PropertyType.IsValueType && Nullability.Create(member).ReadState != NullabilityState.NotNull;
+        || !member.PropertyType.IsValueType && new NullabilityInfoContext().Create(member).ReadState != NullabilityState.NotNull;
 
     /// <summary><paramref name="schema"/>, nullable or not; a nullable reference is wrapped in <c>allOf</c>.</summary>
     internal static IOpenApiSchema WithNullable(IOpenApiSchema schema, bool nullable)

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Recommender.Api.Options;
 
-/// <summary>Request body sizes and the request timeout.</summary>
+/// <summary>Request body sizes, the request timeout and the import's time limits.</summary>
 public sealed class LimitsOptions
 {
     public const string SectionName = "Limits";
@@ -15,6 +15,18 @@ public sealed class LimitsOptions
 
     /// <summary>A request still running after this is cancelled and answered 504. Zero turns the timeout off.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// An import whose body stops arriving for this long is cancelled, stores nothing and is answered 408. Reading the
+    /// body has no overall limit: a large body takes as long as it takes while it keeps arriving. Zero turns it off.
+    /// </summary>
+    public TimeSpan ImportIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest an import may hold the store's write lock to apply its staged ratings; one that takes longer is rolled
+    /// back and answered 503. Zero turns the limit off.
+    /// </summary>
+    public TimeSpan ImportApplyTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
@@ -35,6 +47,16 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
         if (options.RequestTimeout < TimeSpan.Zero)
         {
             errors.Add("Limits:RequestTimeout must not be negative (zero turns it off).");
+        }
+
+        if (options.ImportIdleTimeout < TimeSpan.Zero)
+        {
+            errors.Add("Limits:ImportIdleTimeout must not be negative (zero turns it off).");
+        }
+
+        if (options.ImportApplyTimeout < TimeSpan.Zero)
+        {
+            errors.Add("Limits:ImportApplyTimeout must not be negative (zero turns it off).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

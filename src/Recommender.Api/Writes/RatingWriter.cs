@@ -1,40 +1,86 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Recommender.Api.Options;
 using Recommender.Api.Training;
 using Recommender.Data;
 
 namespace Recommender.Api.Writes;
 
 /// <summary>
-/// Group commit for single-rating writes: requests queue their rating and wait; one writer takes everything that is
-/// queued (up to <see cref="MaxGroup"/>), upserts it in one transaction and commits once, then answers every request
-/// in the group. A request is answered 2xx only after the commit that holds its rating — durability is not weakened,
-/// the fsync is shared. If the commit fails, every request of the group fails and nothing of it is stored.
+/// The one way ratings change: single writes, batches, imports and deletions all commit through
+/// <see cref="CommitAsync{T}"/> — a transaction that bumps the data version, applies the change (stamping its users),
+/// commits, then marks the users for fold-in and triggers a retrain — and answer a <see cref="WriteResult{T}"/> that the
+/// handlers map to HTTP. A store that cannot take the write (busy, disk full, unwritable) is such a result, recorded by
+/// <see cref="StoreHealth"/>, never an exception.
 /// </summary>
-public sealed class RatingWriter(
+/// <remarks>
+/// Single writes are group-committed: requests queue their rating and wait; one loop takes everything that is queued (up
+/// to <see cref="MaxGroup"/>), upserts it in one transaction and commits once, then answers every request in the group.
+/// A request is answered 2xx only after the commit that holds its rating — durability is not weakened, the fsync is
+/// shared. If the commit fails, every request of the group fails and nothing of it is stored.
+/// </remarks>
+public sealed partial class RatingWriter(
     IDbContextFactory<RecommenderDbContext> dbFactory,
     FreshUsers freshUsers,
     TrainingTrigger trigger,
+    StoreHealth health,
     TimeProvider time,
+    IOptions<LimitsOptions> limits,
     ILogger<RatingWriter> logger) : BackgroundService
 {
     internal const int MaxGroup = 1000;
 
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
 
-    private sealed record PendingWrite(string UserId, string ItemId, double Value, long Timestamp, TaskCompletionSource<bool> Done);
+    private sealed record PendingWrite(RatingInput Rating, TaskCompletionSource<WriteResult<bool>> Done);
 
-    /// <summary>Stores one rating; completes with true when it is new, after its transaction committed.</summary>
-    public Task<bool> WriteAsync(string userId, string itemId, double value, long timestamp)
+    /// <summary>What a change did inside its transaction; nothing is committed unless <see cref="Commit"/>.</summary>
+    private sealed record Change<T>(T Value, bool Commit = true, IEnumerable<string>? Changed = null, IEnumerable<string>? Deleted = null);
+
+    /// <summary>Stores one rating; true when it is new. Completes after the transaction that holds it committed.</summary>
+    public Task<WriteResult<bool>> WriteAsync(RatingInput rating)
     {
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new PendingWrite(userId, itemId, value, timestamp, done)))
-        {
-            throw new InvalidOperationException("The service is shutting down; the rating was not stored.");
-        }
-
-        return done.Task;
+        var done = new TaskCompletionSource<WriteResult<bool>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _queue.Writer.TryWrite(new PendingWrite(rating, done))
+            ? done.Task
+            : Task.FromResult<WriteResult<bool>>(new WriteFailure(WriteFailureKind.ShuttingDown, "The service is shutting down; the rating was not stored."));
     }
+
+    /// <summary>Stores every rating in one transaction, all or nothing. The pairs must be distinct.</summary>
+    public Task<WriteResult<RatingCounts>> WriteBatchAsync(IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken) =>
+        RunAsync(db => CommitAsync(db, (version, _) =>
+        {
+            var created = Upsert(db, version, ratings).Count(c => c);
+            return Task.FromResult(new Change<RatingCounts>(new(created, ratings.Count - created), Changed: ratings.Select(r => r.UserId).Distinct()));
+        }, cancellationToken), cancellationToken);
+
+    /// <summary>Deletes one rating; false (nothing changed) when there was none.</summary>
+    public Task<WriteResult<bool>> DeleteRatingAsync(string userId, string itemId, CancellationToken cancellationToken) =>
+        RunAsync(db => CommitAsync(db, async (version, token) =>
+        {
+            if (await db.Ratings.Where(r => r.UserId == userId && r.ItemId == itemId).ExecuteDeleteAsync(token) == 0)
+            {
+                return new Change<bool>(false, Commit: false);
+            }
+
+            await db.StampUserRatingsAsync(userId, version, token);
+            return new Change<bool>(true, Changed: [userId]);
+        }, cancellationToken), cancellationToken);
+
+    /// <summary>Deletes a user and all their ratings; false (nothing changed) when there is no such user.</summary>
+    public Task<WriteResult<bool>> DeleteUserAsync(string userId, CancellationToken cancellationToken) =>
+        RunAsync(db => CommitAsync(db, async (version, token) =>
+        {
+            await db.Ratings.Where(r => r.UserId == userId).ExecuteDeleteAsync(token);
+            if (await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(token) == 0)
+            {
+                return new Change<bool>(false, Commit: false);
+            }
+
+            await db.MarkUserDeletedAsync(version, token);
+            return new Change<bool>(true, Deleted: [userId]);
+        }, cancellationToken), cancellationToken);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -54,45 +100,94 @@ public sealed class RatingWriter(
                 group.Add(write);
             }
 
-            await CommitAsync(group);
+            await CommitGroupAsync(group);
         }
     }
 
-    private async Task CommitAsync(List<PendingWrite> group)
+    private async Task CommitGroupAsync(List<PendingWrite> group)
     {
-        var created = new bool[group.Count];
+        var ratings = group.Select(w => w.Rating).ToList();
+        WriteResult<bool[]> result;
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-            var dataVersion = await db.BumpDataVersionAsync(CancellationToken.None);
-            using (var upserter = RatingUpserter.Create(db, time.GetUtcNow().ToUnixTimeMilliseconds(), dataVersion))
-            {
-                for (var n = 0; n < group.Count; n++)
-                {
-                    var write = group[n];
-                    created[n] = upserter.Upsert(write.UserId, write.ItemId, write.Value, write.Timestamp);
-                }
-            }
-
-            await transaction.CommitAsync(CancellationToken.None);
+            result = await RunAsync(
+                db => CommitAsync(
+                    db,
+                    (version, _) => Task.FromResult(new Change<bool[]>(Upsert(db, version, ratings), Changed: ratings.Select(r => r.UserId))),
+                    CancellationToken.None),
+                CancellationToken.None);
         }
         catch (Exception e)
         {
+            // Not the store's known failures: a fault of the service, answered 500 to every request of the group.
             logger.LogError(e, "A group of {Count} ratings could not be committed; none of them was stored", group.Count);
             foreach (var write in group)
             {
-                write.Done.TrySetException(new InvalidOperationException("The rating could not be stored.", e));
+                write.Done.TrySetException(e);
             }
 
             return;
         }
 
-        freshUsers.MarkChanged(group.Select(w => w.UserId));
-        trigger.RatingsChanged();
         for (var n = 0; n < group.Count; n++)
         {
-            group[n].Done.TrySetResult(created[n]);
+            group[n].Done.TrySetResult(result.Failure ?? (WriteResult<bool>)result.Value[n]);
         }
+    }
+
+    /// <summary>Upserts <paramref name="ratings"/> in <paramref name="db"/>'s transaction; whether each was new.</summary>
+    private bool[] Upsert(RecommenderDbContext db, long dataVersion, IReadOnlyList<RatingInput> ratings)
+    {
+        var created = new bool[ratings.Count];
+        using var upserter = RatingUpserter.Create(db, time.GetUtcNow().ToUnixTimeMilliseconds(), dataVersion);
+        for (var n = 0; n < ratings.Count; n++)
+        {
+            var rating = ratings[n];
+            created[n] = upserter.Upsert(rating.UserId, rating.ItemId, rating.Value, rating.Timestamp);
+        }
+
+        return created;
+    }
+
+    /// <summary>Runs a write on a context of its own; the store's failures become its result (<see cref="StoreHealth"/>).</summary>
+    private Task<WriteResult<T>> RunAsync<T>(Func<RecommenderDbContext, Task<WriteResult<T>>> write, CancellationToken cancellationToken) =>
+        health.GuardAsync(async () =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            return await write(db);
+        });
+
+    /// <summary>
+    /// The one rating write: begins a transaction, bumps the data version, lets <paramref name="change"/> write (stamped
+    /// with that version), commits, and only then marks the changed or deleted users for fold-in and triggers a retrain.
+    /// </summary>
+    private async Task<WriteResult<T>> CommitAsync<T>(
+        RecommenderDbContext db, Func<long, CancellationToken, Task<Change<T>>> change, CancellationToken cancellationToken)
+    {
+        Change<T> done;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            done = await change(await db.BumpDataVersionAsync(cancellationToken), cancellationToken);
+            if (!done.Commit)
+            {
+                return done.Value;
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        health.Committed();
+        if (done.Changed is { } changed)
+        {
+            freshUsers.MarkChanged(changed);
+        }
+
+        if (done.Deleted is { } deleted)
+        {
+            freshUsers.MarkDeleted(deleted);
+        }
+
+        trigger.RatingsChanged();
+        return done.Value;
     }
 }

@@ -5,8 +5,8 @@ namespace Recommender.Core.Data;
 /// <summary>
 /// Streams ratings from MovieLens <c>u.data</c> (tab), <c>ratings.dat</c> (<c>::</c>), <c>ratings.csv</c> (header) and
 /// generic <c>user,item,rating[,timestamp]</c> CSV with or without a header. A header is recognised when the first
-/// line's rating field is not a number. Blank lines are skipped; any other malformed line throws
-/// <see cref="RatingFormatException"/> with its line number.
+/// line's rating field is not a number. Blank lines are skipped; any other malformed line, and a line longer than
+/// <see cref="MaxLineLength"/>, throws <see cref="RatingFormatException"/> with its line number.
 /// </summary>
 public static partial class RatingFileReader
 {
@@ -37,11 +37,10 @@ public static partial class RatingFileReader
     {
         ArgumentNullException.ThrowIfNull(reader);
         var detected = format;
-        long lineNumber = 0;
-        while (reader.ReadLine() is { } line)
+        var lines = new LineReader(reader);
+        while (lines.TryReadLine(out var line))
         {
-            lineNumber++;
-            if (TryParse(line, lineNumber, ref detected, out var record))
+            if (TryParse(line.Span, lines.LineNumber, ref detected, out var record))
             {
                 yield return record;
             }
@@ -56,18 +55,17 @@ public static partial class RatingFileReader
     {
         ArgumentNullException.ThrowIfNull(reader);
         var detected = format;
-        long lineNumber = 0;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        var lines = new LineReader(reader);
+        while (await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
-            lineNumber++;
-            if (TryParse(line, lineNumber, ref detected, out var record))
+            if (TryParse(line.Span, lines.LineNumber, ref detected, out var record))
             {
                 yield return record;
             }
         }
     }
 
-    private static bool TryParse(string line, long lineNumber, ref RatingFileFormat format, out RatingRecord record)
+    private static bool TryParse(ReadOnlySpan<char> line, long lineNumber, ref RatingFileFormat format, out RatingRecord record)
     {
         record = default;
         if (!ParseLine(line, lineNumber, ref format, out var fields))
@@ -88,11 +86,10 @@ public static partial class RatingFileReader
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(sink);
         var detected = format;
-        long lineNumber = 0;
-        while (reader.ReadLine() is { } line)
+        var lines = new LineReader(reader);
+        while (lines.TryReadLine(out var line))
         {
-            lineNumber++;
-            if (ParseLine(line, lineNumber, ref detected, out var fields))
+            if (ParseLine(line.Span, lines.LineNumber, ref detected, out var fields))
             {
                 sink(fields.User, fields.Item, fields.Rating, fields.Timestamp);
             }
@@ -108,10 +105,10 @@ public static partial class RatingFileReader
     }
 
     /// <summary>Parses one line; false for a blank line or a header on line 1.</summary>
-    private static bool ParseLine(string line, long lineNumber, ref RatingFileFormat format, out Fields fields)
+    private static bool ParseLine(ReadOnlySpan<char> line, long lineNumber, ref RatingFileFormat format, out Fields fields)
     {
         fields = default;
-        if (string.IsNullOrWhiteSpace(line))
+        if (line.IsWhiteSpace())
         {
             return false;
         }
@@ -119,11 +116,11 @@ public static partial class RatingFileReader
         if (format == RatingFileFormat.Auto)
         {
             format = line.Contains("::", StringComparison.Ordinal) ? RatingFileFormat.DoubleColon
-                : line.Contains('\t', StringComparison.Ordinal) ? RatingFileFormat.Tab
+                : line.Contains('\t') ? RatingFileFormat.Tab
                 : RatingFileFormat.Csv;
         }
 
-        var span = line.AsSpan().TrimEnd('\r');
+        var span = line.TrimEnd('\r');
         ReadOnlySpan<char> user, item, rating, timestamp;
         int count;
         if (format == RatingFileFormat.Csv && span.Contains('"'))

@@ -1,0 +1,91 @@
+using Recommender.Core.Data;
+using Recommender.Data;
+
+namespace Recommender.Api.Writes;
+
+public sealed partial class RatingWriter
+{
+    /// <summary>
+    /// Stores every rating of a rating file in one transaction, all or nothing; a repeated (user, item) pair keeps its last
+    /// value. <paramref name="check"/> says what is wrong with a record, or null; the first bad line stores nothing.
+    /// </summary>
+    /// <remarks>
+    /// Two phases. Staging reads, parses and checks the whole body into a temporary table (<see cref="RatingStaging"/>)
+    /// without locking the store, so other writes go on while a large or slow body arrives; it lasts as long as the body
+    /// does. Applying takes the write lock and copies the staged ratings in primary-key order, for at most
+    /// Limits:ImportApplyTimeout: past it the statement is interrupted, the transaction rolls back and nothing is stored.
+    /// </remarks>
+    public Task<WriteResult<ImportCounts>> ImportAsync(
+        TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken) =>
+        RunAsync(db => ImportAsync(db, body, format, check, cancellationToken), cancellationToken);
+
+    private async Task<WriteResult<ImportCounts>> ImportAsync(
+        RecommenderDbContext db, TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var staging = await RatingStaging.CreateAsync(db, cancellationToken);
+        var line = 0L;
+        try
+        {
+            await foreach (var record in RatingFileReader.ReadRecordsAsync(body, format, cancellationToken))
+            {
+                line = record.Line;
+                if (check(record) is { } problem)
+                {
+                    return Rejected($"Line {record.Line}: {problem} Nothing was imported.");
+                }
+
+                // A MovieLens timestamp is in Unix seconds.
+                staging.Add(record.UserId, record.ItemId, record.Rating, record.Timestamp * 1000 ?? now);
+            }
+        }
+        catch (RatingFormatException e)
+        {
+            return Rejected($"{e.Message} Nothing was imported.");
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            // The body is decoded a buffer ahead of the line being parsed, so the bad bytes are somewhere after this line.
+            return Rejected($"The body is not valid UTF-8: invalid bytes follow line {line}. Nothing was imported.");
+        }
+
+        if (staging.Added == 0)
+        {
+            return Rejected("The body holds no ratings.");
+        }
+
+        var counts = new ImportCounts(staging.Added, await staging.CompleteAsync(cancellationToken));
+        var staged = clock.Elapsed;
+        var applyTimeout = limits.Value.ImportApplyTimeout;
+        using var apply = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (applyTimeout > TimeSpan.Zero)
+        {
+            apply.CancelAfter(applyTimeout);
+        }
+
+        try
+        {
+            var result = await CommitAsync(
+                db,
+                async (version, token) =>
+                {
+                    await staging.ApplyAsync(now, version, token);
+                    return new Change<ImportCounts>(counts, Changed: staging.UserIds());
+                },
+                apply.Token);
+            logger.LogInformation(
+                "Imported {Ratings} ratings of {Users} users: read and staged in {StageSeconds:F2} s, then applied holding the write lock for {ApplySeconds:F2} s",
+                counts.Imported, counts.Users, staged.TotalSeconds, (clock.Elapsed - staged).TotalSeconds);
+            return result;
+        }
+        catch (Exception) when (apply.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new WriteFailure(
+                WriteFailureKind.StoreBusy,
+                $"Applying the {counts.Imported} staged ratings took longer than Limits:ImportApplyTimeout ({applyTimeout}); nothing was imported.");
+        }
+    }
+
+    private static WriteFailure Rejected(string detail) => new(WriteFailureKind.Invalid, detail);
+}
