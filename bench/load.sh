@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Serving benchmark: GET /api/users/{id}/recommendations?count=10 against GET /health/live, measured in the same
-# run with wrk (Debian package) at 64 connections, then again while a retrain runs.
+# Serving benchmark: GET /api/users/{id}/recommendations?count=10 (the default strategy: the ranking model) against
+# GET /health/live, measured in the same run with wrk (Debian package) at 64 connections after a warm-up of each, then
+# again while a retrain runs.
 # usage: bench/load.sh RATINGS_FILE [SECONDS]      (e.g. MovieLens ml-latest-small ratings.csv)
 # Last line: "recommendations/live ratio R, p99 P ms; during retrain: ratio R2, p99 P2 ms".
 set -euo pipefail
@@ -53,6 +54,9 @@ rps() { awk '/^Requests\/sec/ {print $2}'; }
 p99() { awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }'; }
 errors() { awk '/Non-2xx/ {n = $5} END {print n + 0}'; }
 
+# Warm up both paths first (the JIT's optimizing tier, the caches), so that both are measured in steady state.
+wrk -t2 -c$connections -d5s "$base/health/live" >/dev/null 2>&1
+wrk -t2 -c$connections -d5s -s "$work/recommend.lua" "$base" >/dev/null 2>&1
 live=$(run "$base/health/live")
 recs=$(run -s "$work/recommend.lua" "$base")
 version=$(curl -sf "$base/api/model" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2)

@@ -34,13 +34,14 @@ app.UseSwaggerUI(options => options.DocumentTitle = "Recommender.Api");
 app.UsePathIds();
 app.UseRecommenderSecurity();
 
-app.MapRatingEndpoints();
-app.MapUserEndpoints();
-app.MapItemEndpoints();
-app.MapPredictionEndpoints();
-app.MapSimilarityEndpoints();
-app.MapRecommendationEndpoints();
-app.MapModelEndpoints();
+var endpoints = app.MapGroup("").CompletedBeforeWriting();
+endpoints.MapRatingEndpoints();
+endpoints.MapUserEndpoints();
+endpoints.MapItemEndpoints();
+endpoints.MapPredictionEndpoints();
+endpoints.MapSimilarityEndpoints();
+endpoints.MapRecommendationEndpoints();
+endpoints.MapModelEndpoints();
 app.MapHealthEndpoints();
 
 try

@@ -69,7 +69,7 @@ public sealed class RequestLimitsTests
     }
 
     [Fact]
-    public async Task RequestTimeout_Answers504Problem_NotATruncated200_WhenItFiresWhileTheBodyIsBeingWritten()
+    public async Task RequestTimeout_NeverCutsABody_WhenItExpiresWhileTheBodyIsBeingWritten()
     {
         var slow = new SlowRowConverter();
         using var app = new RecommenderApp(
@@ -85,7 +85,12 @@ public sealed class RequestLimitsTests
 
         var response = await client.GetAsync("/api/predictions?pageSize=20");
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.GatewayTimeout, "Limits:RequestTimeout");
+        // The handler had finished: the body is sent whole, although writing it outlived the timeout. (Before, the
+        // timeout cancelled the JSON writer mid-body and the response ended as if complete: a cut 200.)
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(5, body.GetProperty("rows").GetArrayLength());
+        Assert.All(body.GetProperty("rows").EnumerateArray(), row => Assert.Equal(212, row.GetProperty("predicted").GetArrayLength()));
         Assert.True(slow.Slowed > 0);
     }
 

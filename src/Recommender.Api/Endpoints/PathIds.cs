@@ -34,18 +34,22 @@ internal static class PathIds
     });
 
     /// <summary>Replaces the route values of <paramref name="pattern"/>'s parameters by their exact decoding; the errors, or null.</summary>
+    /// <remarks>Allocation-free unless a parameter's segment holds a <c>%</c>: otherwise the server's value is the segment.</remarks>
     private static Dictionary<string, string[]>? Decode(HttpContext context, RoutePattern pattern)
     {
-        var raw = RawPath(context);
-        if (raw is null)
+        if (RawPath(context) is not { } raw)
         {
-            return null; // A host without a raw target (none in use here): the server's decoding stands.
+            return null; // A host without a raw target (the in-memory test server): the server's decoding stands.
         }
 
-        var segments = raw.Split('/');
-        var skip = context.Request.PathBase.HasValue ? context.Request.PathBase.Value!.Count(c => c == '/') : 0;
-        var count = segments.Length - 1 - skip - (raw.EndsWith('/') && raw.Length > 1 ? 1 : 0);
-        if (count != pattern.PathSegments.Count)
+        var path = raw.AsSpan();
+        if (path.Length > 1 && path[^1] == '/')
+        {
+            path = path[..^1];
+        }
+
+        var skip = context.Request.PathBase.HasValue ? context.Request.PathBase.Value.AsSpan().Count('/') : 0;
+        if (path.Count('/') - skip != pattern.PathSegments.Count)
         {
             return new Dictionary<string, string[]>
             {
@@ -53,15 +57,23 @@ internal static class PathIds
             };
         }
 
-        for (var n = 0; n < pattern.PathSegments.Count; n++)
+        // Segment n of the pattern is what follows the (skip + n + 1)-th slash of the raw path.
+        var segments = path.Split('/');
+        segments.MoveNext();
+        for (var n = 0; n < skip; n++)
         {
-            if (pattern.PathSegments[n].Parts is not [RoutePatternParameterPart parameter])
+            segments.MoveNext();
+        }
+
+        for (var n = 0; n < pattern.PathSegments.Count && segments.MoveNext(); n++)
+        {
+            var segment = path[segments.Current];
+            if (pattern.PathSegments[n].Parts is not [RoutePatternParameterPart parameter] || !segment.Contains('%'))
             {
                 continue;
             }
 
-            var decoded = PercentDecode(segments[1 + skip + n]);
-            if (decoded is null)
+            if (PercentDecode(segment.ToString()) is not { } decoded)
             {
                 return new Dictionary<string, string[]> { [parameter.Name] = [$"{parameter.Name} is not valid UTF-8 once percent-decoded."] };
             }

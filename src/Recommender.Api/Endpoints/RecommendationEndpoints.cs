@@ -122,11 +122,11 @@ public static class RecommendationEndpoints
         string userId, ServingModel serving, RankingModel ranking, FreshUsers freshUsers, int count, string[] excluded, CancellationToken cancellationToken)
     {
         var user = await freshUsers.ResolveRankingAsync(serving, userId, cancellationToken);
-        var excludedIndices = excluded.Select(ranking.Items.IndexOf).Where(i => i >= 0).ToHashSet();
+        var excludedIndices = excluded.Length == 0 ? null : excluded.Select(ranking.Items.IndexOf).Where(i => i >= 0).ToHashSet();
         IReadOnlyList<RankedItem> top = user switch
         {
             null => ranking.Popular(count, excludedIndices),
-            { } known when excludedIndices.Count == 0 => serving.Rankings.Top(ranking, known, count),
+            { } known when excludedIndices is not { Count: > 0 } => serving.Rankings.Top(ranking, known, count),
             { } known => ranking.Recommend(known, count, excludedIndices),
         };
         var model = serving.Model;
@@ -138,15 +138,24 @@ public static class RecommendationEndpoints
             Strategy = "ranking",
             RankedBy = AlgorithmName(ranking.Algorithm),
             Fallback = user is null || user.Value.IsFallback ? "popularity" : null,
-            Items = top.Select(r =>
-            {
-                var itemId = ranking.Items.GetId(r.ItemIndex);
-                var item = model.Items.IndexOf(itemId);
-                var predicted = vector is { } v ? model.Predict(v, item).Value : model.PredictForUnknownUser(item).Value;
-                return new RecommendedItem { ItemId = itemId, Score = r.Score, PredictedRating = predicted };
-            }).ToList(),
+            Items = Items(top, ranking, model, vector),
             Neighbors = null,
         };
+    }
+
+    /// <summary>The ranked items with the user's predicted rating of each from the rating model (μ + b_i for a user it does not know).</summary>
+    private static RecommendedItem[] Items(IReadOnlyList<RankedItem> top, RankingModel ranking, FactorModel model, UserVector? vector)
+    {
+        var items = new RecommendedItem[top.Count];
+        for (var n = 0; n < items.Length; n++)
+        {
+            var itemId = ranking.Items.GetId(top[n].ItemIndex);
+            var item = model.Items.IndexOf(itemId);
+            var predicted = vector is { } v ? model.Predict(v, item).Value : model.PredictForUnknownUser(item).Value;
+            items[n] = new RecommendedItem { ItemId = itemId, Score = top[n].Score, PredictedRating = predicted };
+        }
+
+        return items;
     }
 
     /// <summary>The wire name of a ranking algorithm.</summary>

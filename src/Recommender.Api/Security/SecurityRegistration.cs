@@ -56,7 +56,7 @@ internal static class SecurityRegistration
         return services;
     }
 
-    /// <summary>CORS, then who is calling (API key), then how often (rate limit), then whether they may (roles), then body size and time limits, and API responses complete before they are sent.</summary>
+    /// <summary>CORS, then who is calling (API key), then how often (rate limit), then whether they may (roles), then body size and time limits.</summary>
     public static WebApplication UseRecommenderSecurity(this WebApplication app)
     {
         app.UseCors(CorsPolicyName);
@@ -65,7 +65,6 @@ internal static class SecurityRegistration
         app.UseAuthorization();
         app.UseRequestBodyLimit();
         app.UseRequestTimeouts();
-        app.UseWholeResponses();
         return app;
     }
 
