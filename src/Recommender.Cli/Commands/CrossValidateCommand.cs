@@ -31,6 +31,7 @@ internal static partial class CrossValidateCommand
         var data = RatingFileReader.ReadFile(input);
         var rmses = new List<double>();
         var maes = new List<double>();
+        var fitSeconds = new List<double>();
         var fold = 0;
         foreach (var (train, test) in DatasetSplit.KFold(data, folds, parameters.Seed))
         {
@@ -39,6 +40,7 @@ internal static partial class CrossValidateCommand
             var (rmse, mae) = Evaluator.Accuracy(result.Model, test);
             rmses.Add(rmse);
             maes.Add(mae);
+            fitSeconds.Add(result.Elapsed.TotalSeconds);
             error.WriteLine($"fold {fold}/{folds}: rmse {Output.F(rmse)}  mae {Output.F(mae)}  fit {Output.F(result.Elapsed.TotalSeconds, "F2")} s");
         }
 
@@ -48,7 +50,7 @@ internal static partial class CrossValidateCommand
         output.WriteLine($"cv MAE           {Output.F(maes.Average())}");
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(new { rmse = mean, rmseStdDev = sd, mae = maes.Average(), folds, algorithm = Output.Name(parameters.Algorithm), parameters.Factors, parameters.Epochs }));
+            output.WriteLine(JsonSerializer.Serialize(new { rmse = mean, rmseStdDev = sd, mae = maes.Average(), folds, algorithm = Output.Name(parameters.Algorithm), parameters.Factors, parameters.Epochs, foldRmse = rmses, fitSeconds = fitSeconds.Average() }));
         }
 
         return 0;
