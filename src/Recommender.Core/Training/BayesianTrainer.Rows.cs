@@ -57,13 +57,8 @@ internal sealed partial class BayesianTrainer
             var target = rows.Values[n] - globalMean - x[k];
             for (var r = 0; r < d; r++)
             {
-                var fr = feature[r];
-                linear[r] += fr * target;
-                var line = precision.AsSpan(r * d, r + 1);
-                for (var s = 0; s <= r; s++)
-                {
-                    line[s] += fr * feature[s];
-                }
+                linear[r] += feature[r] * target;
+                DenseKernels.AddScaled(feature[r], feature.AsSpan(0, r + 1), precision.AsSpan(r * d, r + 1));
             }
         }
 
