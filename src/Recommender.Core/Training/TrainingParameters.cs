@@ -24,19 +24,22 @@ public sealed record TrainingParameters
     /// <summary>Number of latent factors k (the length of each user and item vector).</summary>
     public int Factors { get; init; } = 256;
 
-    /// <summary>Maximum number of passes over the training ratings (ALS: alternations).</summary>
+    /// <summary>Maximum number of passes over the training ratings (ALS: alternations; Bayesian: Gibbs sweeps, burn-in included).</summary>
     public int Epochs { get; init; } = 100;
 
-    /// <summary>SGD step size α at epoch 1 (unused by ALS).</summary>
+    /// <summary>SGD step size α at epoch 1 (unused by ALS and the Bayesian sampler).</summary>
     public float LearningRate { get; init; } = 0.01f;
 
     /// <summary>Per-epoch multiplicative learning-rate decay: α_t = α · decay^(t−1). 1 keeps α constant.</summary>
     public float LearningRateDecay { get; init; } = 0.98f;
 
-    /// <summary>L2 regularization λ of the user and item factors.</summary>
+    /// <summary>
+    /// L2 regularization λ of the user and item factors (SVD++: and of y). The Bayesian sampler infers its precisions
+    /// and does not read it: there it is only the per-rating weight of fold-in's ridge problem.
+    /// </summary>
     public float Regularization { get; init; } = 0.07f;
 
-    /// <summary>L2 regularization of the user and item biases (unused by the notebook algorithm).</summary>
+    /// <summary>L2 regularization of the user and item biases (unused by the notebook algorithm; Bayesian: fold-in only).</summary>
     public float BiasRegularization { get; init; } = 0.01f;
 
     /// <summary>Standard deviation of the normal initialisation of the factors; null means 1/k (the notebook's choice).</summary>
@@ -47,14 +50,15 @@ public sealed record TrainingParameters
 
     /// <summary>
     /// When a validation set is given: stop after this many epochs without a better validation RMSE and keep the
-    /// best epoch's model. 0 disables early stopping.
+    /// best epoch's model. 0 disables early stopping. The Bayesian sampler never stops early.
     /// </summary>
     public int EarlyStoppingPatience { get; init; } = 3;
 
     /// <summary>
     /// Threads for training; 0 means one per processor. The parallel trainers partition the work so that the result does
-    /// not depend on timing: ALS gives the same model for any thread count, SGD for any count up to four (its block grid
-    /// has eight bands a side up to four threads, and two bands per thread beyond).
+    /// not depend on timing: ALS and the Bayesian sampler give the same model for any thread count, SGD for any count up
+    /// to four (its block grid has eight bands a side up to four threads, and two bands per thread beyond). SVD++ runs on
+    /// one thread.
     /// </summary>
     public int Threads { get; init; }
 
