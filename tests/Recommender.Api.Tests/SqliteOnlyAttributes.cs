@@ -20,9 +20,3 @@ public sealed class PostgresOnlyFactAttribute : FactAttribute
 {
     public PostgresOnlyFactAttribute(string why) => Skip = TestStore.IsPostgres ? null : $"PostgreSQL only ({why}); this run's store is SQLite.";
 }
-
-/// <inheritdoc cref="PostgresOnlyFactAttribute"/>
-public sealed class PostgresOnlyTheoryAttribute : TheoryAttribute
-{
-    public PostgresOnlyTheoryAttribute(string why) => Skip = TestStore.IsPostgres ? null : $"PostgreSQL only ({why}); this run's store is SQLite.";
-}
