@@ -25,10 +25,13 @@ internal static class ServiceRegistration
         services.AddStartupOptions<RankingOptions, RankingOptionsValidator>(RankingOptions.SectionName);
         services.AddStartupOptions<ModelOptions, ModelOptionsValidator>(ModelOptions.SectionName);
         services.AddStartupOptions<DemoOptions>(DemoOptions.SectionName);
+        services.AddStartupOptions<StoreOptions, StoreOptionsValidator>(StoreOptions.SectionName);
         return services;
     }
 
-    /// <summary>The SQLite store (a file beside the app unless ConnectionStrings:Recommender says otherwise).</summary>
+    /// <summary>
+    /// The store: Store:Provider's database at ConnectionStrings:Recommender — by default a SQLite file beside the app.
+    /// </summary>
     public static IServiceCollection AddRecommenderStore(this IServiceCollection services)
     {
         // Read when the container builds the options, so every configuration source (tests' included) is in place.
@@ -39,6 +42,13 @@ internal static class ServiceRegistration
         static void Configure(IServiceProvider provider, DbContextOptionsBuilder options)
         {
             var configuration = provider.GetRequiredService<IConfiguration>();
+            var store = provider.GetRequiredService<IOptions<StoreOptions>>().Value;
+            if (store.Provider == StoreProvider.Postgres)
+            {
+                options.UseStore(StoreProvider.Postgres, configuration.GetConnectionString("Recommender")!);
+                return;
+            }
+
             var environment = provider.GetRequiredService<IHostEnvironment>();
             var connection = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Recommender") ?? "Data Source=recommender.db");
             if (!connection.DataSource.StartsWith(':') && !connection.DataSource.StartsWith("file:", StringComparison.Ordinal))
@@ -47,7 +57,7 @@ internal static class ServiceRegistration
                 connection.DataSource = Path.GetFullPath(connection.DataSource, environment.ContentRootPath);
             }
 
-            options.UseSqlite(connection.ToString());
+            options.UseStore(StoreProvider.Sqlite, connection.ToString());
         }
     }
 

@@ -1,10 +1,14 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Recommender.Data.Entities;
 
 namespace Recommender.Data;
 
 /// <summary>The store: ratings, users, items, model versions with their training history, and the data version.</summary>
-/// <remarks>Only portable mapping is used (no provider-specific SQL), so another relational provider can take over.</remarks>
+/// <remarks>
+/// One context type for both stores (<see cref="StoreProvider"/>): SQLite's migrations are in this assembly, PostgreSQL's in
+/// Recommender.Data.Postgres. The mapping is portable except that PostgreSQL compares ids bytewise, as SQLite does.
+/// </remarks>
 public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> options) : DbContext(options)
 {
     public DbSet<Rating> Ratings => Set<Rating>();
@@ -21,10 +25,22 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        // Ids sort and compare by their bytes on PostgreSQL ("C" collation) as on SQLite, and as .NET's ordinal comparison:
+        // the loader's ORDER BY gives the same dataset on both stores, and no order hangs on the server's locale.
+        var postgres = Database.IsNpgsql();
+        void Id(PropertyBuilder<string> property)
+        {
+            property.HasMaxLength(User.MaxIdLength);
+            if (postgres)
+            {
+                property.UseCollation("C");
+            }
+        }
+
         modelBuilder.Entity<User>(user =>
         {
             user.ToTable("users");
-            user.Property(u => u.Id).HasMaxLength(User.MaxIdLength);
+            Id(user.Property(u => u.Id));
             user.Property(u => u.DisplayName).HasMaxLength(256);
             user.HasIndex(u => u.RatingsVersion);
         });
@@ -32,7 +48,7 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
         modelBuilder.Entity<Item>(item =>
         {
             item.ToTable("items");
-            item.Property(i => i.Id).HasMaxLength(User.MaxIdLength);
+            Id(item.Property(i => i.Id));
             item.Property(i => i.DisplayName).HasMaxLength(256);
         });
 
@@ -40,8 +56,8 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
         {
             rating.ToTable("ratings");
             rating.HasKey(r => new { r.UserId, r.ItemId });
-            rating.Property(r => r.UserId).HasMaxLength(User.MaxIdLength);
-            rating.Property(r => r.ItemId).HasMaxLength(User.MaxIdLength);
+            Id(rating.Property(r => r.UserId));
+            Id(rating.Property(r => r.ItemId));
             rating.HasIndex(r => r.ItemId);
             rating.HasOne(r => r.User).WithMany(u => u.Ratings).HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
             rating.HasOne(r => r.Item).WithMany(i => i.Ratings).HasForeignKey(r => r.ItemId).OnDelete(DeleteBehavior.Cascade);
@@ -73,14 +89,23 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
 
     /// <summary>
     /// Bumps the data version inside the caller's transaction and returns the new one. Call it before the transaction's
-    /// other writes: they are stamped with it (<see cref="User.RatingsVersion"/>), and the row lock it takes orders
-    /// concurrent writers.
+    /// other writes: they are stamped with it (<see cref="User.RatingsVersion"/>), and the lock it takes orders
+    /// concurrent writers — SQLite's write lock (the transaction began IMMEDIATE), PostgreSQL's lock on the row, which
+    /// the next writer waits for until this transaction ends.
     /// </summary>
     public async Task<long> BumpDataVersionAsync(CancellationToken cancellationToken)
     {
         if (Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("Begin a transaction before bumping the data version.");
+        }
+
+        if (Database.IsNpgsql())
+        {
+            // One round trip: the writer's first, so it starts waiting for the lock at once.
+            return await Database.SqlQuery<long>(
+                    $"""UPDATE "store_state" SET "DataVersion" = "DataVersion" + 1 WHERE "Id" = {Entities.StoreState.SingletonId} RETURNING "DataVersion" AS "Value" """)
+                .AsAsyncEnumerable().SingleAsync(cancellationToken);
         }
 
         await StoreState.Where(s => s.Id == Entities.StoreState.SingletonId)
@@ -154,3 +179,4 @@ public sealed class RecommenderDbContext(DbContextOptions<RecommenderDbContext> 
     public Task<long> GetDataVersionAsync(CancellationToken cancellationToken) =>
         StoreState.Where(s => s.Id == Entities.StoreState.SingletonId).Select(s => s.DataVersion).SingleAsync(cancellationToken);
 }
+

@@ -20,6 +20,8 @@ public sealed class BackupRestoreTests : IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
+    private const string Why = "recommender backup copies a SQLite file; a PostgreSQL store is backed up with PostgreSQL's tools";
+
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_directory, name)).FullName;
 
     private static Dictionary<string, string> Environment(string folder, bool trainOnStart = true) => new()
@@ -33,7 +35,7 @@ public sealed class BackupRestoreTests : IDisposable
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
     };
 
-    [Fact]
+    [SqliteOnlyFact(Why)]
     public async Task Backup_TakenWhileRatingsAreWritten_RestoresEveryRatingAcknowledgedBeforeIt_AndRetrainsWithoutSnapshots()
     {
         var (live, backups, restored) = (Folder("live"), Folder("backups"), Folder("restored"));
@@ -94,7 +96,7 @@ public sealed class BackupRestoreTests : IDisposable
         }
     }
 
-    [Fact]
+    [SqliteOnlyFact(Why)]
     public async Task Backup_WithItsSnapshots_IsServedAtOnceAfterARestore_WithoutRetraining()
     {
         var (live, backups, restored) = (Folder("live"), Folder("backups"), Folder("restored"));
@@ -119,7 +121,7 @@ public sealed class BackupRestoreTests : IDisposable
         }
     }
 
-    [Fact]
+    [SqliteOnlyFact(Why)]
     public async Task Backup_RefusesToOverwriteAFile_AndNamesAMissingDatabase()
     {
         var existing = Path.Combine(_directory, "existing.db");

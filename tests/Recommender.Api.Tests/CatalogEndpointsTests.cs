@@ -29,6 +29,12 @@ public sealed class CatalogEndpointsTests : IAsyncLifetime
         Assert.Equal(["Darth Vader", "Hermione"], page.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("userId").GetString()!));
         var search = await _client.GetFromJsonAsync<JsonElement>("/api/users?search=Sp");
         Assert.Equal("Spock", Assert.Single(search.GetProperty("items").EnumerateArray()).GetProperty("userId").GetString());
+
+        // ASCII letters match in either case, on SQLite and PostgreSQL alike; LIKE's wildcards are taken literally.
+        var anyCase = await _client.GetFromJsonAsync<JsonElement>("/api/users?search=sP");
+        Assert.Equal("Spock", Assert.Single(anyCase.GetProperty("items").EnumerateArray()).GetProperty("userId").GetString());
+        Assert.Equal(0, (await _client.GetFromJsonAsync<JsonElement>("/api/users?search=S%25")).GetProperty("total").GetInt32());
+        Assert.Equal(0, (await _client.GetFromJsonAsync<JsonElement>("/api/users?search=_")).GetProperty("total").GetInt32());
     }
 
     [Fact]

@@ -8,11 +8,23 @@ public sealed class CliImportTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("recommender-cli-import-").FullName;
 
+    private readonly TestStore _store;
+
+    public CliImportTests() => _store = TestStore.Create(_directory, "cli");
+
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _store.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
+
+    private Dictionary<string, string> Environment() => new(_store.Environment)
+    {
+        ["Model__Directory"] = Path.Combine(_directory, "models"),
+        ["Demo__Seed"] = "false",
+        ["Training__Debounce"] = "00:00:00",
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+    };
 
     [Fact]
     public async Task Import_SendsRatingsWithInput_AndACatalogueWithItems()
@@ -21,14 +33,7 @@ public sealed class CliImportTests : IDisposable
         var movies = Path.Combine(_directory, "movies.csv");
         await File.WriteAllTextAsync(ratings, "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,11,3.5,964982931\n2,1,5.0,964983815\n");
         await File.WriteAllTextAsync(movies, "movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n11,\"American President, The (1995)\",Comedy|Drama\n");
-        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Recommender"] = $"Data Source={Path.Combine(_directory, "cli.db")}",
-            ["Model__Directory"] = Path.Combine(_directory, "models"),
-            ["Demo__Seed"] = "false",
-            ["Training__Debounce"] = "00:00:00",
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-        });
+        using var service = await ServiceProcess.StartAsync(Environment());
         var url = service.BaseAddress.ToString();
 
         var (code, output, error) = await CliProcess.RunAsync("import", "--url", url, "--input", ratings);
@@ -60,14 +65,7 @@ public sealed class CliImportTests : IDisposable
         var test = Path.Combine(_directory, "test.csv");
         await File.WriteAllLinesAsync(train, rows.Where((_, n) => n % 4 != 0).Prepend("userId,itemId,rating"));
         await File.WriteAllLinesAsync(test, rows.Where((_, n) => n % 4 == 0).Prepend("userId,itemId,rating"));
-        using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Recommender"] = $"Data Source={Path.Combine(_directory, "score.db")}",
-            ["Model__Directory"] = Path.Combine(_directory, "models"),
-            ["Demo__Seed"] = "false",
-            ["Training__Debounce"] = "00:00:00",
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-        });
+        using var service = await ServiceProcess.StartAsync(Environment());
         var url = service.BaseAddress.ToString();
         Assert.Equal(0, (await CliProcess.RunAsync("import", "--url", url, "--input", train)).Code);
         using var client = service.CreateClient();

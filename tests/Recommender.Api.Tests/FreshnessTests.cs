@@ -56,7 +56,7 @@ public sealed class FreshnessTests
     {
         using var store = new StoreDirectory();
         float trained, folded, unrated;
-        using (var first = new RecommenderApp(directory: store.Path))
+        using (var first = new RecommenderApp(store: store))
         {
             var client = first.CreateClient();
             await first.WaitForModelAsync();
@@ -68,7 +68,7 @@ public sealed class FreshnessTests
             Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/users/Ripley")).StatusCode);
         }
 
-        using var second = new RecommenderApp(directory: store.Path, settings: new() { ["Training:TrainOnStart"] = "false" });
+        using var second = new RecommenderApp(store: store, settings: new() { ["Training:TrainOnStart"] = "false" });
         var restarted = second.CreateClient();
         Assert.Equal(1, await TrainingTests.VersionAsync(restarted));
         var afterRestart = await TrainingTests.PredictAsync(restarted, "Hermione", "Back in Black");

@@ -95,8 +95,8 @@ public sealed class ImportStagingTests : IDisposable
     [Fact]
     public async Task Import_IsInterruptedAndRolledBack_WhenApplyingRunsPastItsLimit()
     {
-        // Every rating the import applies calls slow_row(), which takes a millisecond: 5,000 of them take five seconds,
-        // far past the limit, unless the running statement is interrupted.
+        // Every rating the import applies calls slow_row() from a trigger, which takes a millisecond: 5,000 of them take
+        // five seconds, far past the limit, unless the running statement is interrupted.
         var slow = new SlowRows();
         using var app = new RecommenderApp(
             demo: false,
@@ -104,30 +104,54 @@ public sealed class ImportStagingTests : IDisposable
             services: s => s.ConfigureDbContext<Data.RecommenderDbContext>(o => o.AddInterceptors(slow)));
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/ratings", new { userId = "before", itemId = "x", rating = 3 })).StatusCode);
-        await using (var store = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(app.Directory, "test.db")}"))
-        {
-            await store.OpenAsync();
-            await using var trigger = store.CreateCommand();
-            trigger.CommandText = "CREATE TRIGGER slow_ratings AFTER INSERT ON ratings WHEN NEW.UserId LIKE 'slow%' BEGIN SELECT slow_row(); END;";
-            await trigger.ExecuteNonQueryAsync();
-        }
+        SlowRows.AddTrigger(app.Store);
 
         var response = await client.PostAsync("/api/ratings/import", new StringContent(Lines(0, 5000), Encoding.UTF8, "text/csv"));
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "Limits:ImportApplyTimeout");
         Assert.NotNull(response.Headers.RetryAfter);
-        Assert.InRange(slow.Calls, 1, 4999);
+        Assert.InRange(slow.Calls(app.Store), 1, 4999);
         var total = (await client.GetFromJsonAsync<JsonElement>("/api/ratings?pageSize=1")).GetProperty("total").GetInt32();
         Assert.Equal(1, total);
         Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/users?search=slow")).GetProperty("total").GetInt32());
     }
 
-    /// <summary>Gives every connection the service opens a slow_row() SQL function that takes a millisecond and counts its calls.</summary>
+    /// <summary>
+    /// A trigger that runs slow_row(), a millisecond each, for every rating of a user whose id begins with "slow", and
+    /// counts its calls. SQLite: a function this interceptor gives every connection the service opens. PostgreSQL: a
+    /// PL/pgSQL function that sleeps and draws from a sequence, which a rollback does not undo.
+    /// </summary>
     private sealed class SlowRows : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
     {
         private int _calls;
 
-        public int Calls => Volatile.Read(ref _calls);
+        public static void AddTrigger(TestStore store)
+        {
+            using var connection = store.Open();
+            using var trigger = connection.CreateCommand();
+            trigger.CommandText = TestStore.IsPostgres
+                ? """
+                  CREATE SEQUENCE slow_rows;
+                  CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS
+                      $$ BEGIN PERFORM nextval('slow_rows'); PERFORM pg_sleep(0.001); RETURN NULL; END $$;
+                  CREATE TRIGGER slow_ratings AFTER INSERT ON ratings FOR EACH ROW WHEN (NEW."UserId" LIKE 'slow%') EXECUTE FUNCTION slow_row();
+                  """
+                : "CREATE TRIGGER slow_ratings AFTER INSERT ON ratings WHEN NEW.UserId LIKE 'slow%' BEGIN SELECT slow_row(); END;";
+            trigger.ExecuteNonQuery();
+        }
+
+        public int Calls(TestStore store)
+        {
+            if (!TestStore.IsPostgres)
+            {
+                return Volatile.Read(ref _calls);
+            }
+
+            using var connection = store.Open();
+            using var count = connection.CreateCommand();
+            count.CommandText = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM slow_rows;";
+            return Convert.ToInt32(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
 
         public override Task ConnectionOpenedAsync(
             System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
@@ -136,13 +160,18 @@ public sealed class ImportStagingTests : IDisposable
             return Task.CompletedTask;
         }
 
-        public override void ConnectionOpened(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData) =>
-            ((Microsoft.Data.Sqlite.SqliteConnection)connection).CreateFunction("slow_row", () =>
+        public override void ConnectionOpened(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData)
+        {
+            if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
             {
-                Interlocked.Increment(ref _calls);
-                Thread.Sleep(1);
-                return 0;
-            });
+                sqlite.CreateFunction("slow_row", () =>
+                {
+                    Interlocked.Increment(ref _calls);
+                    Thread.Sleep(1);
+                    return 0;
+                });
+            }
+        }
     }
 
     /// <summary>Signals once the service has read <c>readBytes</c> of an import's request body.</summary>

@@ -9,19 +9,21 @@ public sealed class ProductionProcessTests : IDisposable
     private const string Key = "ci-writer-0b7e29d4c6a1f853";
 
     private readonly string _directory = Directory.CreateTempSubdirectory("recommender-production-").FullName;
+    private readonly TestStore _store;
+
+    public ProductionProcessTests() => _store = TestStore.Create(_directory, "production");
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _store.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 
     private Dictionary<string, string> Environment(Dictionary<string, string>? more = null)
     {
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(_store.Environment)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ConnectionStrings__Recommender"] = $"Data Source={Path.Combine(_directory, "production.db")}",
             ["Model__Directory"] = Path.Combine(_directory, "models"),
             ["Training__TrainOnStart"] = "false",
         };
@@ -50,6 +52,7 @@ public sealed class ProductionProcessTests : IDisposable
     [InlineData("Training__Epochs", "many", "Training:Epochs")]
     [InlineData("Training__Epochz", "5", "Epochz")]
     [InlineData("Ratings__MaxBatchSize", "0", "Ratings:MaxBatchSize")]
+    [InlineData("Store__Provider", "Oracle", "Store:Provider")]
     public async Task InvalidSetting_StopsStartUpWithOneLineNamingTheKey_AndNoStackTrace(string variable, string value, string named)
     {
         using var service = await ServiceProcess.RunToExitAsync(Environment(new() { ["Auth__AllowAnonymous"] = "true", [variable] = value }));
@@ -57,6 +60,25 @@ public sealed class ProductionProcessTests : IDisposable
         Assert.Equal(1, service.ExitCode);
         var line = Assert.Single(service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostgresStore_WithAConnectionStringThatIsNotPostgres_StopsStartUpNamingBothSettings_AndNotThePassword()
+    {
+        const string Password = "not-for-any-log-5e0c2a";
+        using var service = await ServiceProcess.RunToExitAsync(Environment(new()
+        {
+            ["Auth__AllowAnonymous"] = "true",
+            ["Store__Provider"] = "Postgres",
+            ["ConnectionStrings__Recommender"] = $"Data Source=recommender.db;Password={Password}",
+        }));
+
+        Assert.Equal(1, service.ExitCode);
+        var line = Assert.Single(service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("ConnectionStrings:Recommender", line, StringComparison.Ordinal);
+        Assert.Contains("Store:Provider", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, line, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
     }
 
@@ -69,15 +91,19 @@ public sealed class ProductionProcessTests : IDisposable
         try
         {
             // Relative paths, as in appsettings.json: they are resolved against the app's folder, not the working directory.
-            using var service = await ServiceProcess.StartAsync(
-                Environment(new()
-                {
-                    ["Auth__AllowAnonymous"] = "true",
-                    ["ConnectionStrings__Recommender"] = $"Data Source={name}.db",
-                    ["Model__Directory"] = $"{name}-models",
-                    ["Training__TrainOnStart"] = "true",
-                }),
-                workingDirectory);
+            // (A PostgreSQL store is no file: there only the snapshots' folder is relative.)
+            var settings = new Dictionary<string, string>
+            {
+                ["Auth__AllowAnonymous"] = "true",
+                ["Model__Directory"] = $"{name}-models",
+                ["Training__TrainOnStart"] = "true",
+            };
+            if (!TestStore.IsPostgres)
+            {
+                settings["ConnectionStrings__Recommender"] = $"Data Source={name}.db";
+            }
+
+            using var service = await ServiceProcess.StartAsync(Environment(settings), workingDirectory);
             await service.WaitForLineAsync(line => line.Contains("Published version 1", StringComparison.Ordinal));
             using var client = service.CreateClient();
             var page = await client.GetAsync("/");
@@ -87,7 +113,7 @@ public sealed class ProductionProcessTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/js/main.js")).StatusCode);
             // appsettings.json's console template: without it Serilog has no sink and the service prints nothing.
             Assert.Matches(@"\[\d\d:\d\d:\d\d INF\] Recommender\.Api\.Training\.ModelPublisher: Published version 1", service.Output);
-            Assert.True(File.Exists(beside + ".db"), "the database is not beside the app");
+            Assert.True(TestStore.IsPostgres || File.Exists(beside + ".db"), "the database is not beside the app");
             Assert.NotEmpty(Directory.GetFiles(beside + "-models", "model-*.bin"));
             Assert.Empty(Directory.GetFileSystemEntries(workingDirectory));
         }

@@ -183,7 +183,7 @@ public sealed class PublishingTests
     public async Task CorruptActiveSnapshot_IsSkippedAtStartUp_AndTheVersionsSayWhichServes()
     {
         using var store = new StoreDirectory();
-        using (var first = new RecommenderApp(directory: store.Path))
+        using (var first = new RecommenderApp(store: store))
         {
             var client = first.CreateClient();
             await first.WaitForModelAsync();
@@ -195,7 +195,7 @@ public sealed class PublishingTests
         CorruptFactors(Path.Combine(models, "model-00000002.bin"));
         File.WriteAllText(Path.Combine(models, "model-00000003.bin.tmp"), "left by a crash");
 
-        using var second = new RecommenderApp(directory: store.Path, settings: new() { ["Training:TrainOnStart"] = "false" });
+        using var second = new RecommenderApp(store: store, settings: new() { ["Training:TrainOnStart"] = "false" });
         var restarted = second.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await restarted.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(1, (await ModelAsync(restarted)).GetProperty("version").GetInt64());

@@ -177,14 +177,14 @@ public sealed class RankingTests
     {
         using var store = new StoreDirectory();
         List<string> before;
-        using (var first = new RecommenderApp(directory: store.Path))
+        using (var first = new RecommenderApp(store: store))
         {
             var client = first.CreateClient();
             await first.WaitForModelAsync();
             before = Items(await RecommendAsync(client, "Hermione"));
         }
 
-        using var second = new RecommenderApp(directory: store.Path, settings: new() { ["Training:TrainOnStart"] = "false" });
+        using var second = new RecommenderApp(store: store, settings: new() { ["Training:TrainOnStart"] = "false" });
         var restarted = second.CreateClient();
         var after = await RecommendAsync(restarted, "Hermione");
         Assert.Equal("ease", after.GetProperty("rankedBy").GetString());

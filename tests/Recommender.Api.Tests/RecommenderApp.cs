@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Recommender.Api.Tests.Contract;
@@ -11,7 +10,8 @@ using Recommender.Api.Training;
 namespace Recommender.Api.Tests;
 
 /// <summary>
-/// The service on a private SQLite file and snapshot folder, with the schedule off (no interval, no debounce):
+/// The service on a private store (<see cref="TestStore"/>: a SQLite file, or a PostgreSQL database of its own) and
+/// snapshot folder, with the schedule off (no interval, no debounce):
 /// training happens at start-up and when a test asks for it. The environment is "Testing", which the service treats
 /// like Development (no API keys configured: open, with a warning); rate limiting is off unless a test turns it on.
 /// Every client it hands out checks each response against the app's own OpenAPI document (<see cref="ContractCheckingHandler"/>).
@@ -20,21 +20,21 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
-    private readonly bool _ownsDirectory;
+    private readonly bool _ownsStore;
     private readonly string _environment;
     private readonly Lazy<Task<OpenApiContract>> _contract;
 
     public RecommenderApp(
-        bool demo = true, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? directory = null, string environment = "Testing")
+        bool demo = true, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, StoreDirectory? store = null, string environment = "Testing")
     {
         _environment = environment;
         _contract = new(FetchContractAsync);
-        _ownsDirectory = directory is null;
-        Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("recommender-api-").FullName;
+        _ownsStore = store is null;
+        Directory = store?.Path ?? System.IO.Directory.CreateTempSubdirectory("recommender-api-").FullName;
+        Store = store?.Store ?? TestStore.Create(Directory);
         _services = services;
-        _settings = new Dictionary<string, string?>
+        _settings = new Dictionary<string, string?>(Store.Settings)
         {
-            ["ConnectionStrings:Recommender"] = $"Data Source={Path.Combine(Directory, "test.db")}",
             ["Model:Directory"] = Path.Combine(Directory, "models"),
             ["Training:Interval"] = "00:00:00",
             ["Training:Debounce"] = "00:00:00",
@@ -48,7 +48,11 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>The folder of the app's snapshots (and, on SQLite, of its database).</summary>
     public string Directory { get; }
+
+    /// <summary>The app's store.</summary>
+    internal TestStore Store { get; }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -131,9 +135,10 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        SqliteConnection.ClearAllPools();
-        if (disposing && _ownsDirectory)
+        Store.ReleaseConnections();
+        if (disposing && _ownsStore)
         {
+            Store.Dispose();
             try
             {
                 System.IO.Directory.Delete(Directory, recursive: true);

@@ -1,18 +1,24 @@
-using Microsoft.Data.Sqlite;
-
 namespace Recommender.Api.Tests;
 
 /// <summary>
-/// A store folder (database and snapshots) that outlives one <see cref="RecommenderApp"/>, for restart tests; deleted
-/// on dispose once SQLite's pooled connections to it are closed.
+/// A store (<see cref="TestStore"/>) and snapshot folder that outlive one <see cref="RecommenderApp"/>, for restart
+/// tests; both deleted on dispose.
 /// </summary>
-internal sealed class StoreDirectory : IDisposable
+public sealed class StoreDirectory : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("recommender-restart-").FullName;
+    public StoreDirectory()
+    {
+        Path = Directory.CreateTempSubdirectory("recommender-restart-").FullName;
+        Store = TestStore.Create(Path);
+    }
+
+    public string Path { get; }
+
+    public TestStore Store { get; }
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        Store.Dispose();
         Directory.Delete(Path, recursive: true);
     }
 }

@@ -10,8 +10,8 @@ namespace Recommender.Api.Tests;
 
 /// <summary>
 /// Every write path answers a store that cannot take writes with a ProblemDetails that says so — 503 with Retry-After
-/// while it is busy, 507 when its disk is full — stores nothing of the write, and keeps <c>/health/ready</c> at 503 until
-/// a write commits again.
+/// while it is busy or cannot be reached, 507 when its disk is full — stores nothing of the write, and keeps
+/// <c>/health/ready</c> at 503 until a write commits again; on either provider, with that provider's own errors.
 /// </summary>
 public sealed class StoreFailureTests
 {
@@ -34,13 +34,23 @@ public sealed class StoreFailureTests
         new("user deletion", c => c.DeleteAsync("/api/users/Spock"), HttpStatusCode.NoContent),
     ];
 
-    public static TheoryData<Write, bool> Cases()
+    /// <summary>
+    /// Every write with every failure the run's store can have: SQLite's busy (when the transaction begins) and full disk
+    /// (when it commits); PostgreSQL's lock timeout, deadlock and refused connection (when the transaction begins), full
+    /// disk and serialization failure (when it commits).
+    /// </summary>
+    public static TheoryData<Write, StoreFault.Kind> Cases()
     {
-        var cases = new TheoryData<Write, bool>();
+        StoreFault.Kind[] kinds = TestStore.IsPostgres
+            ? [StoreFault.Kind.Busy, StoreFault.Kind.Full, StoreFault.Kind.Serialization, StoreFault.Kind.Deadlock, StoreFault.Kind.Refused]
+            : [StoreFault.Kind.Busy, StoreFault.Kind.Full];
+        var cases = new TheoryData<Write, StoreFault.Kind>();
         foreach (var write in Writes)
         {
-            cases.Add(write, false);
-            cases.Add(write, true);
+            foreach (var kind in kinds)
+            {
+                cases.Add(write, kind);
+            }
         }
 
         return cases;
@@ -48,7 +58,7 @@ public sealed class StoreFailureTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Write_AnswersWhatHappened_StoresNothing_AndReadinessFailsUntilAWriteCommits(Write write, bool diskFull)
+    public async Task Write_AnswersWhatHappened_StoresNothing_AndReadinessFailsUntilAWriteCommits(Write write, StoreFault.Kind failure)
     {
         var fault = new StoreFault();
         using var app = new RecommenderApp(services: s => s.ConfigureDbContext<RecommenderDbContext>(o => o.AddInterceptors(fault)));
@@ -57,26 +67,31 @@ public sealed class StoreFailureTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
         var before = await StoreAsync(client);
 
-        if (diskFull)
+        if (failure is StoreFault.Kind.Full or StoreFault.Kind.Serialization)
         {
-            fault.FailAtCommit(StoreFault.SqliteFull);
+            fault.FailAtCommit(failure);
         }
         else
         {
-            fault.FailAtBegin(StoreFault.SqliteBusy);
+            fault.FailAtBegin(failure);
         }
 
         var response = await write.Send(client);
 
-        if (diskFull)
+        switch (failure)
         {
-            await ProblemAssert.IsProblemAsync(response, HttpStatusCode.InsufficientStorage, "disk is full");
-            Assert.Null(response.Headers.RetryAfter);
-        }
-        else
-        {
-            await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "busy");
-            Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+            case StoreFault.Kind.Full:
+                await ProblemAssert.IsProblemAsync(response, HttpStatusCode.InsufficientStorage, "disk is full");
+                Assert.Null(response.Headers.RetryAfter);
+                break;
+            case StoreFault.Kind.Refused:
+                await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "could not be reached");
+                Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+                break;
+            default:
+                await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "busy");
+                Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+                break;
         }
 
         Assert.DoesNotContain("injected", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -97,7 +112,7 @@ public sealed class StoreFailureTests
         using var app = new RecommenderApp(services: s => s.ConfigureDbContext<RecommenderDbContext>(o => o.AddInterceptors(fault)));
         var client = app.CreateClient();
         await app.WaitForModelAsync();
-        fault.FailAtCommit(StoreFault.SqliteFull);
+        fault.FailAtCommit(StoreFault.Kind.Full);
         Assert.Equal(HttpStatusCode.InsufficientStorage, (await Writes[0].Send(client)).StatusCode);
         var failing = await client.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failing.StatusCode);
@@ -105,6 +120,30 @@ public sealed class StoreFailureTests
         // A load balancer that stopped sending traffic must see the store recover without any client write.
         fault.Clear();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Write_Answers503Busy_WhileAnotherWriterHoldsTheLockPastTheTimeout_AndCommitsOnceItIsReleased()
+    {
+        // No injected error: a real lock, held by a connection of the test's own, and the store's real timeout.
+        using var store = new StoreDirectory();
+        using var app = new RecommenderApp(store: store, settings: new() { ["ConnectionStrings:Recommender"] = store.Store.WithLockWait(1) });
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        var before = await StoreAsync(client);
+
+        using (store.Store.HoldWriteLock())
+        {
+            var busy = await Writes[0].Send(client);
+
+            await ProblemAssert.IsProblemAsync(busy, HttpStatusCode.ServiceUnavailable, "busy");
+            Assert.Equal(TimeSpan.FromSeconds(1), busy.Headers.RetryAfter?.Delta);
+            Assert.Equal(before, await StoreAsync(client));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(Writes[0].Success, (await Writes[0].Send(client)).StatusCode);
     }
 
     /// <summary>Everything a write could change: every rating, user and item, with names and values.</summary>

@@ -1,27 +1,48 @@
 using System.Data.Common;
+using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 
 namespace Recommender.Api.Tests;
 
 /// <summary>
-/// An EF Core interceptor a test adds to the service's DbContext to make the store fail as SQLite does: with
-/// <see cref="FailAtBegin"/> every transaction fails to begin (as a locked database answers SQLITE_BUSY there), with
-/// <see cref="FailAtCommit"/> every commit fails (as a full disk answers SQLITE_FULL when the WAL grows); either way a
-/// write statement outside a transaction fails too. Reads are left alone. No production code knows about it.
+/// An EF Core interceptor a test adds to the service's DbContext to make the store fail as its database does: with
+/// <see cref="FailAtBegin"/> every transaction fails to begin (as a locked SQLite database answers SQLITE_BUSY there), with
+/// <see cref="FailAtCommit"/> every commit fails (as a full disk answers SQLITE_FULL when the WAL grows, or PostgreSQL
+/// disk_full when it writes its WAL at commit); either way a write statement outside a transaction fails too. The error
+/// is the run's provider's own (<see cref="TestStore"/>): a <see cref="SqliteException"/> with SQLite's code, a
+/// <see cref="PostgresException"/> with PostgreSQL's SQLSTATE, or the <see cref="NpgsqlException"/> of a refused
+/// connection. Reads are left alone. No production code knows about it.
 /// </summary>
-internal sealed class StoreFault : DbCommandInterceptor, IDbTransactionInterceptor
+public sealed class StoreFault : DbCommandInterceptor, IDbTransactionInterceptor
 {
-    public const int SqliteBusy = 5;
-    public const int SqliteFull = 13;
-
     private volatile Fault? _fault;
 
-    private sealed record Fault(int Code, bool AtCommit);
+    /// <summary>What goes wrong.</summary>
+    public enum Kind
+    {
+        /// <summary>SQLITE_BUSY; PostgreSQL's lock_not_available (55P03), a lock_timeout that passed.</summary>
+        Busy,
 
-    public void FailAtBegin(int sqliteCode) => _fault = new Fault(sqliteCode, AtCommit: false);
+        /// <summary>SQLITE_FULL; PostgreSQL's disk_full (53100).</summary>
+        Full,
 
-    public void FailAtCommit(int sqliteCode) => _fault = new Fault(sqliteCode, AtCommit: true);
+        /// <summary>PostgreSQL's serialization_failure (40001).</summary>
+        Serialization,
+
+        /// <summary>PostgreSQL's deadlock_detected (40P01).</summary>
+        Deadlock,
+
+        /// <summary>PostgreSQL's server refuses the connection.</summary>
+        Refused,
+    }
+
+    private sealed record Fault(Kind Kind, bool AtCommit);
+
+    public void FailAtBegin(Kind kind) => _fault = new Fault(kind, AtCommit: false);
+
+    public void FailAtCommit(Kind kind) => _fault = new Fault(kind, AtCommit: true);
 
     public void Clear() => _fault = null;
 
@@ -86,7 +107,23 @@ internal sealed class StoreFault : DbCommandInterceptor, IDbTransactionIntercept
     {
         if (_fault is { } fault && (atCommit is null || fault.AtCommit == atCommit))
         {
-            throw new SqliteException($"SQLite Error {fault.Code}: injected by a test.", fault.Code);
+            throw TestStore.IsPostgres ? Postgres(fault.Kind) : Sqlite(fault.Kind);
         }
     }
+
+    private static SqliteException Sqlite(Kind kind) => kind switch
+    {
+        Kind.Busy => new SqliteException("SQLite Error 5: 'database is locked', injected by a test.", 5),
+        Kind.Full => new SqliteException("SQLite Error 13: 'database or disk is full', injected by a test.", 13),
+        _ => throw new NotSupportedException($"SQLite has no {kind} failure."),
+    };
+
+    private static NpgsqlException Postgres(Kind kind) => kind switch
+    {
+        Kind.Busy => new PostgresException("canceling statement due to lock timeout, injected by a test", "ERROR", "ERROR", PostgresErrorCodes.LockNotAvailable),
+        Kind.Full => new PostgresException("could not extend file: No space left on device, injected by a test", "ERROR", "ERROR", PostgresErrorCodes.DiskFull),
+        Kind.Serialization => new PostgresException("could not serialize access, injected by a test", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure),
+        Kind.Deadlock => new PostgresException("deadlock detected, injected by a test", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected),
+        _ => new NpgsqlException("Failed to connect to 127.0.0.1:5432, injected by a test", new SocketException((int)SocketError.ConnectionRefused)),
+    };
 }

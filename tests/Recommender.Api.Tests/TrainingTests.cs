@@ -110,14 +110,14 @@ public sealed class TrainingTests
     {
         using var store = new StoreDirectory();
         float before;
-        using (var first = new RecommenderApp(directory: store.Path))
+        using (var first = new RecommenderApp(store: store))
         {
             var client = first.CreateClient();
             await first.WaitForModelAsync();
             before = await PredictAsync(client, "Hermione", "Back in Black");
         }
 
-        using var second = new RecommenderApp(directory: store.Path, settings: new() { ["Training:TrainOnStart"] = "false" });
+        using var second = new RecommenderApp(store: store, settings: new() { ["Training:TrainOnStart"] = "false" });
         var restarted = second.CreateClient();
         Assert.NotNull(second.Models.Current);
         Assert.Equal(HttpStatusCode.OK, (await restarted.GetAsync("/health/ready")).StatusCode);

@@ -43,8 +43,13 @@ public static partial class ItemEndpoints
 
                     // The first line fixes the columns of every line, so it decides whether metadata is written.
                     upserter ??= ItemUpserter.Create(db, time.GetUtcNow().ToUnixTimeMilliseconds(), setsMetadata: metadata is not null);
-                    upserter.Upsert(record.ItemId, record.Name, metadata);
+                    await upserter.UpsertAsync(record.ItemId, record.Name, metadata, cancellationToken);
                     imported++;
+                }
+
+                if (upserter is not null)
+                {
+                    await upserter.FlushAsync(cancellationToken);
                 }
             }
             catch (ItemFormatException e)
@@ -53,7 +58,10 @@ public static partial class ItemEndpoints
             }
             finally
             {
-                upserter?.Dispose();
+                if (upserter is not null)
+                {
+                    await upserter.DisposeAsync();
+                }
             }
 
             if (imported == 0)

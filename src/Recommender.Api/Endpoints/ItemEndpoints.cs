@@ -47,7 +47,7 @@ public static partial class ItemEndpoints
         var query = db.Items.AsNoTracking();
         if (!string.IsNullOrEmpty(search))
         {
-            query = query.Where(i => i.Id.StartsWith(search));
+            query = query.WhereIdStartsWith(db, search);
         }
 
         var ordered = query.OrderBy(i => i.Id)

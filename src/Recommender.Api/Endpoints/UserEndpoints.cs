@@ -38,7 +38,7 @@ public static class UserEndpoints
         var query = db.Users.AsNoTracking();
         if (!string.IsNullOrEmpty(search))
         {
-            query = query.Where(u => u.Id.StartsWith(search));
+            query = query.WhereIdStartsWith(db, search);
         }
 
         var ordered = query.OrderBy(u => u.Id)

@@ -8,7 +8,8 @@ namespace Recommender.Api.Endpoints;
 
 /// <summary>
 /// The answer to a write that stored nothing: a ProblemDetails that says what happened — 503 with <c>Retry-After</c>
-/// while the store is busy or the service stops, 507 when the disk is full, 503 when the store cannot be written.
+/// while the store is busy or unreachable or the service stops, 507 when the disk is full, 503 when the store cannot be
+/// written.
 /// Every write endpoint answers its <see cref="WriteFailure"/> with this.
 /// </summary>
 public sealed class WriteProblem : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
@@ -39,6 +40,7 @@ public sealed class WriteProblem : IResult, IEndpointMetadataProvider, IStatusCo
             WriteFailureKind.ShuttingDown => new(StatusCodes.Status503ServiceUnavailable, "The service is shutting down.", failure.Detail, retry: true),
             WriteFailureKind.StoreBusy => new(StatusCodes.Status503ServiceUnavailable, "The store is busy.", failure.Detail, retry: true),
             WriteFailureKind.StoreFull => new(StatusCodes.Status507InsufficientStorage, "The store's disk is full.", failure.Detail, retry: false),
+            WriteFailureKind.StoreUnreachable => new(StatusCodes.Status503ServiceUnavailable, "The store cannot be reached.", failure.Detail, retry: true),
             _ => new(StatusCodes.Status503ServiceUnavailable, "The store is unavailable.", failure.Detail, retry: false),
         };
     }

@@ -13,7 +13,7 @@ namespace Recommender.Api.Security;
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
+    CachingLoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyStore keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {

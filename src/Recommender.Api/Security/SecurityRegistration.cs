@@ -19,6 +19,7 @@ internal static class SecurityRegistration
         services.AddStartupOptions<CrossOriginOptions, CrossOriginOptionsValidator>(CrossOriginOptions.SectionName);
 
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<CachingLoggerFactory>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(options =>

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Options;
@@ -9,8 +8,8 @@ using Recommender.Data.Entities;
 namespace Recommender.Api.Startup;
 
 /// <summary>
-/// Runs before the service takes traffic: applies migrations, turns on SQLite's write-ahead log, loads the demo into
-/// an empty store, and serves the last good snapshot (<see cref="ModelPublisher.LoadAtStartAsync"/>) so queries are
+/// Runs before the service takes traffic: readies the store (<see cref="StoreSetup.MigrateAsync"/>: migrations, and
+/// SQLite's write-ahead log), warns when PostgreSQL runs without durable commits, loads the demo into an empty store, and serves the last good snapshot (<see cref="ModelPublisher.LoadAtStartAsync"/>) so queries are
 /// answered at once after a restart.
 /// </summary>
 public sealed class DatabaseInitializer(
@@ -28,15 +27,9 @@ public sealed class DatabaseInitializer(
         var newest = snapshots.NewestVersion();
         var preload = newest is { } v ? Task.Run(() => { var (model, ranking, problem) = snapshots.Load(v); return (v, model, ranking, problem); }, cancellationToken) : null;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (db.Database.IsSqlite())
+        foreach (var warning in await StoreSetup.MigrateAsync(db, cancellationToken))
         {
-            EnsureSqliteDirectory(db.Database.GetConnectionString());
-        }
-
-        await db.Database.MigrateAsync(cancellationToken);
-        if (db.Database.IsSqlite())
-        {
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            logger.LogWarning("{Warning}", warning);
         }
 
         if (demo.Value.Seed && !await db.Users.AnyAsync(cancellationToken) && !await db.Ratings.AnyAsync(cancellationToken))
@@ -60,15 +53,5 @@ public sealed class DatabaseInitializer(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Loaded the notebook demo: {Users} users, {Songs} songs", NotebookDemo.Users.Length, NotebookDemo.Songs.Length);
-    }
-
-    private static void EnsureSqliteDirectory(string? connectionString)
-    {
-        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource));
-        if (!string.IsNullOrEmpty(directory) && !dataSource.Equals(":memory:", StringComparison.Ordinal))
-        {
-            Directory.CreateDirectory(directory);
-        }
     }
 }

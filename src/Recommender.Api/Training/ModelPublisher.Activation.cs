@@ -39,8 +39,9 @@ public sealed partial class ModelPublisher
                 $"Version {version} is {row.State.ToString().ToLowerInvariant()}{(row.Error is null ? "" : $" ({row.Error})")}; only active and kept versions can be activated.");
         }
 
-        var (model, ranking, unreadable) = store.Current is { } current && current.Model.Version == version
-            ? (current.Model, current.Ranking, null)
+        // The serving version and the one before it are in memory: a rollback to the last version reads no snapshot.
+        var (model, ranking, unreadable) = new[] { store.Current, store.Previous }.FirstOrDefault(s => s?.Model.Version == version) is { } held
+            ? (held.Model, held.Ranking, null)
             : await Task.Run(() => snapshots.Load(version), cancellationToken);
         if (model is null)
         {

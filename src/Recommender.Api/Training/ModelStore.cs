@@ -64,6 +64,13 @@ public sealed class ModelStore
 
     private long _pinned;
 
+    private ServingModel? _previous;
+
+    /// <summary>
+    /// The version that served before the current one, kept in memory so that rolling back to it reads no snapshot.
+    /// </summary>
+    internal ServingModel? Previous => Volatile.Read(ref _previous);
+
     /// <summary>The serving model, or null before the first one is loaded or trained.</summary>
     public ServingModel? Current => Volatile.Read(ref _current);
 
@@ -71,6 +78,7 @@ public sealed class ModelStore
     public void Publish(ServingModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        Volatile.Write(ref _previous, Volatile.Read(ref _current));
         Volatile.Write(ref _current, model);
         Interlocked.Exchange(ref _published, NewSignal()).TrySetResult(model);
     }

@@ -24,7 +24,7 @@ public sealed partial class RatingWriter
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var staging = await RatingStaging.CreateAsync(db, cancellationToken);
+        await using var staging = await RatingStaging.CreateAsync(db, cancellationToken);
         var line = 0L;
         try
         {
@@ -37,7 +37,7 @@ public sealed partial class RatingWriter
                 }
 
                 // A MovieLens timestamp is in Unix seconds.
-                staging.Add(record.UserId, record.ItemId, record.Rating, record.Timestamp * 1000 ?? now);
+                await staging.AddAsync(record.UserId, record.ItemId, record.Rating, record.Timestamp * 1000 ?? now, cancellationToken);
             }
         }
         catch (RatingFormatException e)

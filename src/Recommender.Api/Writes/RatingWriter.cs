@@ -49,10 +49,10 @@ public sealed partial class RatingWriter(
 
     /// <summary>Stores every rating in one transaction, all or nothing. The pairs must be distinct.</summary>
     public Task<WriteResult<RatingCounts>> WriteBatchAsync(IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken) =>
-        RunAsync(db => CommitAsync(db, (version, _) =>
+        RunAsync(db => CommitAsync(db, async (version, token) =>
         {
-            var created = Upsert(db, version, ratings).Count(c => c);
-            return Task.FromResult(new Change<RatingCounts>(new(created, ratings.Count - created), Changed: ratings.Select(r => r.UserId).Distinct()));
+            var created = (await UpsertAsync(db, version, ratings, token)).Count(c => c);
+            return new Change<RatingCounts>(new(created, ratings.Count - created), Changed: ratings.Select(r => r.UserId).Distinct());
         }, cancellationToken), cancellationToken);
 
     /// <summary>Deletes one rating; false (nothing changed) when there was none.</summary>
@@ -113,7 +113,7 @@ public sealed partial class RatingWriter(
             result = await RunAsync(
                 db => CommitAsync(
                     db,
-                    (version, _) => Task.FromResult(new Change<bool[]>(Upsert(db, version, ratings), Changed: ratings.Select(r => r.UserId))),
+                    async (version, token) => new Change<bool[]>(await UpsertAsync(db, version, ratings, token), Changed: ratings.Select(r => r.UserId)),
                     CancellationToken.None),
                 CancellationToken.None);
         }
@@ -136,17 +136,10 @@ public sealed partial class RatingWriter(
     }
 
     /// <summary>Upserts <paramref name="ratings"/> in <paramref name="db"/>'s transaction; whether each was new.</summary>
-    private bool[] Upsert(RecommenderDbContext db, long dataVersion, IReadOnlyList<RatingInput> ratings)
+    private async Task<bool[]> UpsertAsync(RecommenderDbContext db, long dataVersion, IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken)
     {
-        var created = new bool[ratings.Count];
         using var upserter = RatingUpserter.Create(db, time.GetUtcNow().ToUnixTimeMilliseconds(), dataVersion);
-        for (var n = 0; n < ratings.Count; n++)
-        {
-            var rating = ratings[n];
-            created[n] = upserter.Upsert(rating.UserId, rating.ItemId, rating.Value, rating.Timestamp);
-        }
-
-        return created;
+        return await upserter.UpsertAsync([.. ratings.Select(r => new RatingRow(r.UserId, r.ItemId, r.Value, r.Timestamp))], cancellationToken);
     }
 
     /// <summary>Runs a write on a context of its own; the store's failures become its result (<see cref="StoreHealth"/>).</summary>

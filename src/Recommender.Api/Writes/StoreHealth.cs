@@ -75,13 +75,16 @@ public sealed class StoreHealth(IDbContextFactory<RecommenderDbContext> dbFactor
     {
         StoreProblem.Busy => new(
             WriteFailureKind.StoreBusy,
-            "The store is busy: another write held its lock past the busy timeout. Nothing was stored; retry shortly."),
+            "The store is busy: another write held its lock past the busy timeout, or this write lost a conflict with another. Nothing was stored; retry shortly."),
+        StoreProblem.Unreachable => new(
+            WriteFailureKind.StoreUnreachable,
+            "The database server could not be reached (it refused or dropped the connection, or is restarting). The write was not acknowledged; retry shortly — a rating write is an upsert, so repeating it is safe."),
         StoreProblem.Full => new(
             WriteFailureKind.StoreFull,
             "The store's disk is full. Nothing was stored; writes fail until space is freed."),
         _ => new(
             WriteFailureKind.StoreUnavailable,
-            "The store could not be written (an I/O error, or a read-only or damaged file). Nothing was stored."),
+            "The store could not be written (an I/O error, a read-only or damaged file, or a read-only database server). Nothing was stored."),
     };
 }
 

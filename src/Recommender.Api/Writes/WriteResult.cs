@@ -24,7 +24,10 @@ public enum WriteFailureKind
     /// <summary>The store's disk is full.</summary>
     StoreFull,
 
-    /// <summary>The store could not be written otherwise (an I/O error, a read-only or damaged file).</summary>
+    /// <summary>The database server could not be reached. Worth retrying shortly; a commit under way may have taken effect.</summary>
+    StoreUnreachable,
+
+    /// <summary>The store could not be written otherwise (an I/O error, a read-only or damaged file, a read-only server).</summary>
     StoreUnavailable,
 }
 
