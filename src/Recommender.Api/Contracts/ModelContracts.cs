@@ -14,7 +14,7 @@ public sealed record ModelResponse
     public required DateTimeOffset? TrainedAt { get; init; }
 
     /// <example>BiasedSgd</example>
-    [AllowedValues("BiasedSgd", "Als", "Notebook")]
+    [AllowedValues("BiasedSgd", "Als", "Notebook", "Bayesian", "SvdPlusPlus")]
     public required string? Algorithm { get; init; }
 
     /// <summary>The training parameters of the serving model.</summary>
@@ -138,7 +138,7 @@ public sealed record ModelVersionResponse
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <example>BiasedSgd</example>
-    [AllowedValues("BiasedSgd", "Als", "Notebook")]
+    [AllowedValues("BiasedSgd", "Als", "Notebook", "Bayesian", "SvdPlusPlus")]
     public required string Algorithm { get; init; }
 
     /// <summary>active, kept (can be activated), pruned, rejected or failed.</summary>

@@ -40,6 +40,12 @@ public sealed class TrainingOptions
 
     public float? BiasRegularization { get; set; }
 
+    /// <summary>Bayesian only: the posterior samples the model averages and stores side by side.</summary>
+    public int? Samples { get; set; }
+
+    /// <summary>Bayesian only: Gibbs sweeps discarded before samples are kept (<see cref="Epochs"/> counts every sweep).</summary>
+    public int? BurnIn { get; set; }
+
     public int Seed { get; set; } = 42;
 
     /// <summary>Training threads; by default one fewer than the processors, so queries keep a core while a model trains.</summary>
@@ -57,6 +63,8 @@ public sealed class TrainingOptions
             LearningRateDecay = LearningRateDecay ?? defaults.LearningRateDecay,
             Regularization = Regularization ?? defaults.Regularization,
             BiasRegularization = BiasRegularization ?? defaults.BiasRegularization,
+            Samples = Samples ?? defaults.Samples,
+            BurnIn = BurnIn ?? defaults.BurnIn,
             Seed = Seed,
             Threads = Threads ?? Math.Max(1, Environment.ProcessorCount - 1),
             MinRating = (float)ratings.Min,
