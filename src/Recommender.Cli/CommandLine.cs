@@ -12,7 +12,7 @@ internal sealed class UsageException(string message) : Exception(message);
 /// </summary>
 internal sealed partial class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["--json", "--ranking-only"];
+    private static readonly HashSet<string> Flags = ["--json", "--ranking-only", "--search"];
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
     private readonly IReadOnlySet<string>? _documented;

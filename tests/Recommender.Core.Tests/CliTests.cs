@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Recommender.Cli;
+using Recommender.Core.Training;
 
 namespace Recommender.Core.Tests;
 
@@ -113,6 +114,19 @@ public sealed class CliTests : IDisposable
         var (code, output, _) = Run("cross-validate", "--input", train, "--folds", "3", "--factors", "4", "--epochs", "3");
         Assert.Equal(0, code);
         Assert.Contains("over 3 folds", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CrossValidateSearch_ScoresTheSelfTuningGrid_BestFirst()
+    {
+        var (train, _) = Files();
+        var (code, output, _) = Run("cross-validate", "--input", train, "--folds", "3", "--search", "--algorithm", "als", "--epochs", "3", "--json");
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        var rmses = json.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("rmse").GetDouble()).ToList();
+        Assert.Equal(HyperparameterSearch.Grid(TrainingParameters.For(Algorithm.Als)).Count, rmses.Count);
+        Assert.Equal(rmses.Order(), rmses);
     }
 
     [Theory]

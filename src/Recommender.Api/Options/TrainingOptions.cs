@@ -3,6 +3,19 @@ using Recommender.Core.Training;
 
 namespace Recommender.Api.Options;
 
+/// <summary>When the background trainer searches hyperparameters on the store's own training data.</summary>
+public enum TuneSchedule
+{
+    /// <summary>Never: the configured parameters (or the algorithm's defaults) train every run.</summary>
+    Off,
+
+    /// <summary>Every training run searches first and trains with the winner.</summary>
+    OnRetrain,
+
+    /// <summary>A run searches when the last search of the same configuration is a day old or more; runs in between reuse its winner.</summary>
+    Daily,
+}
+
 /// <summary>When and how the background trainer runs. Unset model parameters take the algorithm's defaults.</summary>
 public sealed class TrainingOptions
 {
@@ -27,6 +40,15 @@ public sealed class TrainingOptions
     public double MaxRmseRegression { get; set; } = 0.05;
 
     public Algorithm Algorithm { get; set; } = Algorithm.BiasedSgd;
+
+    /// <summary>Search hyperparameters by cross-validation on the training ratings before a run trains (see <see cref="TuneSchedule"/>).</summary>
+    public TuneSchedule Tune { get; set; } = TuneSchedule.Off;
+
+    /// <summary>The search's time box: no candidate starts after it. The baseline is always scored.</summary>
+    public TimeSpan TuneBudget { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Cross-validation folds per candidate.</summary>
+    public int TuneFolds { get; set; } = 3;
 
     public int? Factors { get; set; }
 
@@ -91,6 +113,21 @@ internal sealed class TrainingOptionsValidator(IOptions<RatingsOptions> ratings)
         if (options.Timeout <= TimeSpan.Zero)
         {
             errors.Add("Training:Timeout must be positive.");
+        }
+
+        if (!Enum.IsDefined(options.Tune))
+        {
+            errors.Add("Training:Tune must be Off, OnRetrain or Daily.");
+        }
+
+        if (options.TuneBudget <= TimeSpan.Zero)
+        {
+            errors.Add("Training:TuneBudget must be positive.");
+        }
+
+        if (options.TuneFolds is < 2 or > 10)
+        {
+            errors.Add("Training:TuneFolds must be between 2 and 10.");
         }
 
         if (!(options.HoldoutFraction >= 0 && options.HoldoutFraction < 0.5))
