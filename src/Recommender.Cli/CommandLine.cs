@@ -12,7 +12,7 @@ internal sealed class UsageException(string message) : Exception(message);
 /// </summary>
 internal sealed partial class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["--json", "--ranking-only"];
+    private static readonly HashSet<string> Flags = ["--json", "--ranking-only", "--search"];
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
     private readonly IReadOnlySet<string>? _documented;
@@ -97,7 +97,9 @@ internal sealed partial class CommandLine
             null or "biased-sgd" => Algorithm.BiasedSgd,
             "als" => Algorithm.Als,
             "notebook" => Algorithm.Notebook,
-            var other => throw new UsageException($"--algorithm must be biased-sgd, als or notebook, not '{other}'."),
+            "bayesian" => Algorithm.Bayesian,
+            "svdpp" => Algorithm.SvdPlusPlus,
+            var other => throw new UsageException($"--algorithm must be biased-sgd, als, notebook, bayesian or svdpp, not '{other}'."),
         };
         var p = TrainingParameters.For(algorithm);
         p = p with
@@ -114,6 +116,8 @@ internal sealed partial class CommandLine
             MinRating = (float?)Double("--min-rating") ?? p.MinRating,
             MaxRating = (float?)Double("--max-rating") ?? p.MaxRating,
             Threads = Int("--threads") ?? p.Threads,
+            Samples = Int("--samples") ?? p.Samples,
+            BurnIn = Int("--burn-in") ?? p.BurnIn,
         };
         try
         {

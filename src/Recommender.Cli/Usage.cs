@@ -30,10 +30,10 @@ internal static partial class Usage
         new("train", "--input FILE [--holdout F] [model options]", "train and report metrics on a seeded holdout"),
         new("evaluate", "--train FILE --test FILE [--validation F] [model options] [ranking options] [--json]",
             "fit on one file, score another: RMSE, MAE and the ranking metrics of a rating model, or the ranking metrics of a\nranking model (--validation F: hold out F of the training file for early stopping, rating models only)"),
-        new("cross-validate", "--input FILE [--folds N] [model options] [ranking options] [--json]",
-            "k-fold cross-validation, for tuning without a test set; for a ranking model, comma-separated values of\n--regularization, --alpha, --factors, --regularization-exponent and --positive-threshold form a grid, best NDCG@10 first"),
+        new("cross-validate", "--input FILE [--folds N] [--search] [model options] [ranking options] [--json]",
+            "k-fold cross-validation, for tuning without a test set; --search cross-validates the service's self-tuning grid\naround the model options, best first; for a ranking model, comma-separated values of --regularization, --alpha,\n--factors, --regularization-exponent and --positive-threshold form a grid, best NDCG@10 first"),
         new("bench", "--train FILE --test FILE [--factors N] [--epochs N] [--threads N] [--seed N] [--repeat N] [--ranking-only] [--json]",
-            "the fast trainer on N threads and on one against the notebook's scalar trainer, same data, one process; then the\nfit seconds of EASE and implicit ALS (k = 128, 16 epochs) and their top-10 lists per second (--ranking-only: just those)"),
+            "the fast trainer on N threads and on one against the notebook's scalar trainer, same data, one process; the Gibbs\nsampler's sweeps/s and SVD++'s updates/s (default factors, --epochs sweeps or epochs); then the fit seconds of EASE\nand implicit ALS (k = 128, 16 epochs) and their top-10 lists per second (--ranking-only: just those)"),
         new("generate", "--output FILE [--users N] [--items N] [--ratings N] [--rank N] [--noise X] [--skew X] [--seed N]\n[--test-fraction F --test-output FILE]",
             "seeded synthetic ratings: low rank + noise, Zipf user and item popularity"),
         new("import", "--url URL (--input FILE [--format auto|csv|tab|dat] | --items FILE) [--api-key KEY]",
@@ -46,8 +46,9 @@ internal static partial class Usage
 
     /// <summary>The options of <c>[model options]</c>.</summary>
     public const string ModelOptions = """
-        --algorithm biased-sgd|als|notebook   --factors N   --epochs N   --learning-rate X   --decay X
-        --regularization X   --bias-regularization X   --init-std X   --seed N   --patience N
+        --algorithm biased-sgd|als|notebook|bayesian|svdpp   --factors N   --epochs N (bayesian: Gibbs sweeps)
+        --learning-rate X   --decay X   --regularization X   --bias-regularization X   --init-std X   --seed N   --patience N
+        --samples N (bayesian: posterior samples averaged and stored)   --burn-in N (bayesian: sweeps discarded first)
         --min-rating X   --max-rating X   --threads N (0 = one per processor; the model does not depend on it)
         """;
 

@@ -126,6 +126,53 @@ public sealed class TrainingTests
         Assert.Null(second.Status.LastStartedAt);
     }
 
+    [Theory]
+    [InlineData("Bayesian", 32 * 4)]
+    [InlineData("SvdPlusPlus", 64)]
+    public async Task EveryRatingAlgorithm_TrainsInTheService_FoldsInARating_AndRestartsFromItsSnapshot(string algorithm, int factors)
+    {
+        using var store = new StoreDirectory();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Training:Algorithm"] = algorithm,
+            ["Training:TrainOnStart"] = "true",
+        };
+        if (algorithm == "Bayesian")
+        {
+            settings["Training:Factors"] = "4";
+            settings["Training:Samples"] = "32";
+        }
+
+        float folded;
+        using (var first = new RecommenderApp(store: store, settings: settings))
+        {
+            var client = first.CreateClient();
+            await first.WaitForModelAsync();
+            var model = await client.GetFromJsonAsync<JsonElement>("/api/model");
+            Assert.Equal(algorithm, model.GetProperty("algorithm").GetString());
+            Assert.Equal(factors, TrainedFactors(first));
+            var before = await PredictAsync(client, "Hermione", "Back in Black");
+            Assert.InRange(before, 0.5f, 5f);
+
+            // A new rating far from the prediction moves it at once, without a retrain.
+            var rating = before < 2.75f ? 5 : 0.5;
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/ratings", new { userId = "Hermione", itemId = "Back in Black", rating })).StatusCode);
+            folded = await PredictAsync(client, "Hermione", "Back in Black");
+            Assert.Equal(1, await VersionAsync(client));
+            Assert.True(Math.Abs(folded - rating) < Math.Abs(before - rating) || Math.Abs(folded - rating) < 0.5, $"{before} -> {folded}");
+            Assert.Equal(TrainingOutcome.Published, await first.RetrainAsync(client));
+            folded = await PredictAsync(client, "Hermione", "Back in Black");
+        }
+
+        using var second = new RecommenderApp(store: store, settings: new(settings) { ["Training:TrainOnStart"] = "false" });
+        var restarted = second.CreateClient();
+        Assert.Equal(2, await VersionAsync(restarted));
+        Assert.Equal(folded, await PredictAsync(restarted, "Hermione", "Back in Black"));
+        Assert.Equal(factors, TrainedFactors(second));
+    }
+
+    private static int TrainedFactors(RecommenderApp app) => app.Models.Current!.Model.Factors;
+
     [Fact]
     public async Task Pipeline_SkipsWhenNothingChanged_AndTrainsAfterAChange()
     {

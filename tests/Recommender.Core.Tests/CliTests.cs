@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Recommender.Cli;
+using Recommender.Core.Training;
 
 namespace Recommender.Core.Tests;
 
@@ -56,6 +57,33 @@ public sealed class CliTests : IDisposable
         Assert.Equal("biased-sgd", json.RootElement.GetProperty("algorithm").GetString());
     }
 
+    [Theory]
+    [InlineData("bayesian", "--samples", "3")]
+    [InlineData("svdpp", "--learning-rate", "0.01")]
+    public void Evaluate_RunsTheBayesianSamplerAndSvdPlusPlus_WithTheirOptions(string algorithm, string option, string value)
+    {
+        var (train, test) = Files();
+        var (code, output, error) = Run(
+            "evaluate", "--train", train, "--test", test, "--algorithm", algorithm, "--factors", "4", "--epochs", "6", "--burn-in", "2", option, value, "--json");
+
+        Assert.Equal(0, code);
+        Assert.Contains("epoch    6", error, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(algorithm, json.RootElement.GetProperty("algorithm").GetString());
+        Assert.InRange(json.RootElement.GetProperty("rmse").GetDouble(), 0.01, 1.5);
+        Assert.True(json.RootElement.GetProperty("epochsPerSecond").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Evaluate_NamesTheOption_WhenBayesianSamplesDoNotFit()
+    {
+        var (train, test) = Files();
+        var (code, _, error) = Run("evaluate", "--train", train, "--test", test, "--algorithm", "bayesian", "--epochs", "10", "--burn-in", "8", "--samples", "5");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Samples must not exceed the sweeps after the burn-in", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Bench_SmokeRunPrintsBothTrainersAndTheSpeedup()
     {
@@ -73,6 +101,9 @@ public sealed class CliTests : IDisposable
         Assert.True(json.RootElement.GetProperty("scalarUpdatesPerSecond").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("speedup").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("peakWorkingSetMb").GetDouble() > 1);
+        Assert.True(json.RootElement.GetProperty("bayesianSweepsPerSecond").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("svdPlusPlusUpdatesPerSecond").GetDouble() > 0);
+        Assert.Contains("sweeps/s", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -83,6 +114,19 @@ public sealed class CliTests : IDisposable
         var (code, output, _) = Run("cross-validate", "--input", train, "--folds", "3", "--factors", "4", "--epochs", "3");
         Assert.Equal(0, code);
         Assert.Contains("over 3 folds", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CrossValidateSearch_ScoresTheSelfTuningGrid_BestFirst()
+    {
+        var (train, _) = Files();
+        var (code, output, _) = Run("cross-validate", "--input", train, "--folds", "3", "--search", "--algorithm", "als", "--epochs", "3", "--json");
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        var rmses = json.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("rmse").GetDouble()).ToList();
+        Assert.Equal(HyperparameterSearch.Grid(TrainingParameters.For(Algorithm.Als)).Count, rmses.Count);
+        Assert.Equal(rmses.Order(), rmses);
     }
 
     [Theory]

@@ -106,4 +106,30 @@ internal static class Synthetic
 
         return builder.Build();
     }
+
+    /// <summary>
+    /// Which items a user rated carries signal: users and items have a taste t = ±1 each; a user rates an item of their
+    /// own taste with probability <paramref name="match"/> and any other with probability <paramref name="mismatch"/>, and
+    /// the rating is 3 + t_u·t_i + N(0, σ²). A user's choices reveal their taste even where the noisy values hardly do.
+    /// </summary>
+    public static RatingDataset ChosenByTaste(int users, int items, double match, double mismatch, double noise, int seed)
+    {
+        var random = new Random(seed);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        var builder = new RatingDatasetBuilder(new IdMap(Enumerable.Range(0, users).Select(u => $"u{u}")), new IdMap(Enumerable.Range(0, items).Select(i => $"i{i}")));
+        var itemTaste = Enumerable.Range(0, items).Select(_ => random.Next(2) * 2 - 1).ToArray();
+        for (var u = 0; u < users; u++)
+        {
+            var taste = random.Next(2) * 2 - 1;
+            for (var i = 0; i < items; i++)
+            {
+                if (random.NextDouble() < (taste == itemTaste[i] ? match : mismatch))
+                {
+                    builder.Add(u, i, (float)(3 + taste * itemTaste[i] + noise * Normal()));
+                }
+            }
+        }
+
+        return builder.Build();
+    }
 }

@@ -14,7 +14,7 @@ public sealed record ModelResponse
     public required DateTimeOffset? TrainedAt { get; init; }
 
     /// <example>BiasedSgd</example>
-    [AllowedValues("BiasedSgd", "Als", "Notebook")]
+    [AllowedValues("BiasedSgd", "Als", "Notebook", "Bayesian", "SvdPlusPlus")]
     public required string? Algorithm { get; init; }
 
     /// <summary>The training parameters of the serving model.</summary>
@@ -31,6 +31,12 @@ public sealed record ModelResponse
     /// same holdout; null for a version saved before ranking models existed.
     /// </summary>
     public required RankingResponse? Ranking { get; init; }
+
+    /// <summary>
+    /// The hyperparameter search whose winner the serving version trained with (Training:Tune); null when it trained
+    /// with the configured parameters.
+    /// </summary>
+    public required TuningResponse? Tuning { get; init; }
 
     /// <summary>
     /// The version an activation pinned: automatic training runs leave it serving until a manual retrain publishes or
@@ -138,7 +144,7 @@ public sealed record ModelVersionResponse
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <example>BiasedSgd</example>
-    [AllowedValues("BiasedSgd", "Als", "Notebook")]
+    [AllowedValues("BiasedSgd", "Als", "Notebook", "Bayesian", "SvdPlusPlus")]
     public required string Algorithm { get; init; }
 
     /// <summary>active, kept (can be activated), pruned, rejected or failed.</summary>
@@ -166,6 +172,69 @@ public sealed record ModelVersionResponse
 
     /// <example>0.05</example>
     public required double FitSeconds { get; init; }
+}
+
+/// <summary>A hyperparameter search: k-fold cross-validation of a small grid on the training ratings only.</summary>
+public sealed record TuningResponse
+{
+    /// <example>2026-11-29T12:00:00+00:00</example>
+    public required DateTimeOffset RanAt { get; init; }
+
+    /// <summary>The version whose training run ran the search (earlier than the serving one when a daily search is reused).</summary>
+    /// <example>3</example>
+    public required long RanInVersion { get; init; }
+
+    /// <example>3</example>
+    public required int Folds { get; init; }
+
+    /// <summary>Ratings the search cross-validated on: the training part, without the holdout.</summary>
+    /// <example>36</example>
+    public required int Ratings { get; init; }
+
+    /// <example>12.5</example>
+    public required double Seconds { get; init; }
+
+    /// <summary>True when Training:TuneBudget stopped the search before every setting was scored.</summary>
+    /// <example>false</example>
+    public required bool TimedOut { get; init; }
+
+    /// <summary>The winning parameters.</summary>
+    public required JsonElement Winner { get; init; }
+
+    /// <summary>Every setting in the order tried, the configured one first.</summary>
+    public required IReadOnlyList<TuningCandidateResponse> Candidates { get; init; }
+}
+
+/// <summary>One setting of a search and its score.</summary>
+public sealed record TuningCandidateResponse
+{
+    /// <example>128</example>
+    public required int Factors { get; init; }
+
+    /// <example>0.07</example>
+    public required double Regularization { get; init; }
+
+    /// <summary>Posterior samples (Bayesian only; 1 otherwise).</summary>
+    /// <example>1</example>
+    public required int Samples { get; init; }
+
+    /// <summary>Mean held-out RMSE over the folds; null when not scored.</summary>
+    /// <example>0.86</example>
+    public required double? Rmse { get; init; }
+
+    /// <example>0.01</example>
+    public required double? RmseStdDev { get; init; }
+
+    /// <example>1.5</example>
+    public required double Seconds { get; init; }
+
+    /// <summary>Why the setting was not scored (the time box, divergence), or null.</summary>
+    /// <example>null</example>
+    public required string? Skipped { get; init; }
+
+    /// <summary>True for the winner.</summary>
+    /// <example>false</example>
+    public required bool Chosen { get; init; }
 }
 
 /// <summary>A version's ranking model and how it ranked the holdout, beside popularity.</summary>

@@ -32,6 +32,38 @@ internal static class ModelMapping
         FitSeconds = row.FitSeconds,
     };
 
+    /// <summary>A version row's tuning column in wire form, or null.</summary>
+    public static TuningResponse? ToTuningResponse(string? tuning)
+    {
+        if (tuning is null || JsonSerializer.Deserialize<TuningRecord>(tuning, StoreJson.Options) is not { } record)
+        {
+            return null;
+        }
+
+        var result = record.Result;
+        return new TuningResponse
+        {
+            RanAt = record.RanAt,
+            RanInVersion = record.RanInVersion,
+            Folds = result.Folds,
+            Ratings = result.Ratings,
+            Seconds = result.Seconds,
+            TimedOut = result.TimedOut,
+            Winner = ToWire(result.Winner),
+            Candidates = result.Candidates.Select(c => new TuningCandidateResponse
+            {
+                Factors = c.Parameters.Factors,
+                Regularization = Math.Round(c.Parameters.Regularization, 6),
+                Samples = c.Parameters.Samples,
+                Rmse = c.Rmse,
+                RmseStdDev = c.RmseStdDev,
+                Seconds = c.Seconds,
+                Skipped = c.Skipped,
+                Chosen = c.Parameters == result.Winner,
+            }).ToList(),
+        };
+    }
+
     /// <summary>A version row's ranking column in wire form, or null.</summary>
     public static RankingResponse? ToResponse(string? ranking) =>
         ranking is not null && JsonSerializer.Deserialize<RankingRecord>(ranking, StoreJson.Options) is { } record

@@ -49,7 +49,7 @@ public static class ModelEndpoints
         var row = model is null
             ? null
             : await db.ModelVersions.AsNoTracking().Where(v => v.Version == model.Version)
-                .Select(v => new { v.UserCount, v.ItemCount, v.RatingCount, v.Ranking })
+                .Select(v => new { v.UserCount, v.ItemCount, v.RatingCount, v.Ranking, v.Tuning })
                 .SingleOrDefaultAsync(cancellationToken);
         return TypedResults.Ok(new ModelResponse
         {
@@ -60,6 +60,7 @@ public static class ModelEndpoints
             Counts = row is null ? null : new ModelCounts { Users = row.UserCount, Items = row.ItemCount, Ratings = row.RatingCount },
             Metrics = ModelMapping.ToResponse(model?.Metrics),
             Ranking = ModelMapping.ToResponse(row?.Ranking),
+            Tuning = ModelMapping.ToTuningResponse(row?.Tuning),
             PinnedVersion = store.PinnedVersion,
             FoldedInUsers = freshUsers.Count,
             Training = new TrainingStateResponse

@@ -3,6 +3,19 @@ using Recommender.Core.Training;
 
 namespace Recommender.Api.Options;
 
+/// <summary>When the background trainer searches hyperparameters on the store's own training data.</summary>
+public enum TuneSchedule
+{
+    /// <summary>Never: the configured parameters (or the algorithm's defaults) train every run.</summary>
+    Off,
+
+    /// <summary>Every training run searches first and trains with the winner.</summary>
+    OnRetrain,
+
+    /// <summary>A run searches when the last search of the same configuration is a day old or more; runs in between reuse its winner.</summary>
+    Daily,
+}
+
 /// <summary>When and how the background trainer runs. Unset model parameters take the algorithm's defaults.</summary>
 public sealed class TrainingOptions
 {
@@ -28,6 +41,15 @@ public sealed class TrainingOptions
 
     public Algorithm Algorithm { get; set; } = Algorithm.BiasedSgd;
 
+    /// <summary>Search hyperparameters by cross-validation on the training ratings before a run trains (see <see cref="TuneSchedule"/>).</summary>
+    public TuneSchedule Tune { get; set; } = TuneSchedule.Off;
+
+    /// <summary>The search's time box: no candidate starts after it. The baseline is always scored.</summary>
+    public TimeSpan TuneBudget { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Cross-validation folds per candidate.</summary>
+    public int TuneFolds { get; set; } = 3;
+
     public int? Factors { get; set; }
 
     public int? Epochs { get; set; }
@@ -39,6 +61,12 @@ public sealed class TrainingOptions
     public float? Regularization { get; set; }
 
     public float? BiasRegularization { get; set; }
+
+    /// <summary>Bayesian only: the posterior samples the model averages and stores side by side.</summary>
+    public int? Samples { get; set; }
+
+    /// <summary>Bayesian only: Gibbs sweeps discarded before samples are kept (<see cref="Epochs"/> counts every sweep).</summary>
+    public int? BurnIn { get; set; }
 
     public int Seed { get; set; } = 42;
 
@@ -57,6 +85,8 @@ public sealed class TrainingOptions
             LearningRateDecay = LearningRateDecay ?? defaults.LearningRateDecay,
             Regularization = Regularization ?? defaults.Regularization,
             BiasRegularization = BiasRegularization ?? defaults.BiasRegularization,
+            Samples = Samples ?? defaults.Samples,
+            BurnIn = BurnIn ?? defaults.BurnIn,
             Seed = Seed,
             Threads = Threads ?? Math.Max(1, Environment.ProcessorCount - 1),
             MinRating = (float)ratings.Min,
@@ -83,6 +113,21 @@ internal sealed class TrainingOptionsValidator(IOptions<RatingsOptions> ratings)
         if (options.Timeout <= TimeSpan.Zero)
         {
             errors.Add("Training:Timeout must be positive.");
+        }
+
+        if (!Enum.IsDefined(options.Tune))
+        {
+            errors.Add("Training:Tune must be Off, OnRetrain or Daily.");
+        }
+
+        if (options.TuneBudget <= TimeSpan.Zero)
+        {
+            errors.Add("Training:TuneBudget must be positive.");
+        }
+
+        if (options.TuneFolds is < 2 or > 10)
+        {
+            errors.Add("Training:TuneFolds must be between 2 and 10.");
         }
 
         if (!(options.HoldoutFraction >= 0 && options.HoldoutFraction < 0.5))

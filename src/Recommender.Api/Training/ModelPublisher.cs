@@ -66,7 +66,8 @@ public sealed record PublishCandidate(
     string? ForcedBy);
 
 /// <summary>The sizes, history and duration of a run, and popularity's holdout metrics, as its version row records them.</summary>
-public sealed record RunRecord(int Ratings, int Users, int Items, IReadOnlyList<EpochReport> History, double FitSeconds, RankingMetrics? Popularity);
+public sealed record RunRecord(
+    int Ratings, int Users, int Items, IReadOnlyList<EpochReport> History, double FitSeconds, RankingMetrics? Popularity, TuningRecord? Tuning = null);
 
 /// <summary>A version's ranking model as its row stores it: algorithm, parameters, holdout metrics, and popularity's.</summary>
 public sealed record RankingRecord(RankingAlgorithm Algorithm, RankingParameters Parameters, RankingMetrics? Metrics, RankingMetrics? Popularity);
@@ -233,6 +234,7 @@ public sealed partial class ModelPublisher(
             State = state,
             Error = error,
             Note = note,
+            Tuning = candidate.Record.Tuning is null ? null : JsonSerializer.Serialize(candidate.Record.Tuning, StoreJson.Options),
             DataVersion = candidate.DataVersion,
             RatingCount = candidate.Record.Ratings,
             UserCount = candidate.Record.Users,

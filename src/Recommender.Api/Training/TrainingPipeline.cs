@@ -120,9 +120,22 @@ public sealed partial class TrainingPipeline(
         ModelMetrics? metrics = null;
         var finalParameters = parameters;
         RatingDataset? train = null, holdout = null;
-        if (options.HoldoutFraction > 0 && data.Count >= 10)
+        var split = options.HoldoutFraction > 0 && data.Count >= 10;
+        if (split)
         {
             (train, holdout) = DatasetSplit.Holdout(data, options.HoldoutFraction, parameters.Seed);
+        }
+
+        // The search sees the training part only: the holdout stays unseen for the gate's comparison.
+        var tuning = await TuneAsync(train ?? data, parameters, version, cancellationToken);
+        if (tuning is not null)
+        {
+            parameters = tuning.Winner(parameters);
+            finalParameters = parameters;
+        }
+
+        if (train is not null && holdout is not null)
+        {
             // A handful of held-out ratings is too noisy to choose the epoch count; train the configured epochs then.
             var evaluationParameters = holdout.Count < MinHoldoutForEarlyStopping ? parameters with { EarlyStoppingPatience = 0 } : parameters;
             var evaluation = await Task.Run(() => trainerFactory(evaluationParameters).Fit(train, holdout, r => Log(version, "holdout", evaluationParameters.Epochs, r, history), cancellationToken), cancellationToken);
@@ -135,7 +148,7 @@ public sealed partial class TrainingPipeline(
         var trainedAt = time.GetUtcNow();
         var model = final.Model.WithInfo(version, trainedAt, metrics);
         var ranking = await Task.Run(() => TrainRanking(data, train, holdout, current?.Ranking, parameters, cancellationToken), cancellationToken);
-        var record = new RunRecord(data.Count, data.Users.Count, data.Items.Count, history, clock.Elapsed.TotalSeconds, ranking.Popularity);
+        var record = new RunRecord(data.Count, data.Users.Count, data.Items.Count, history, clock.Elapsed.TotalSeconds, ranking.Popularity, tuning);
         return await publisher.PublishTrainedAsync(
             new PublishCandidate(
                 model, ranking.Model.WithInfo(version, trainedAt, ranking.Evidence.Holdout), dataVersion, loadedSequence, current,

@@ -11,7 +11,8 @@ namespace Recommender.Cli.Commands;
 /// second count the epochs' update passes; fit seconds the whole run. The fast trainer's two runs alternate
 /// <c>--repeat</c> times: its figures are the medians, and the thread speed-up the median of the pairs' ratios, so a
 /// moment of contention on a shared machine does not decide them. Each pair is followed by N separate single-thread
-/// runs at once, whose speed-up over one run shows what the machine offered N threads at the time.
+/// runs at once, whose speed-up over one run shows what the machine offered N threads at the time. Then the Gibbs
+/// sampler's sweeps per second and SVD++'s updates per second at their default factors.
 /// </summary>
 internal static partial class BenchCommand
 {
@@ -94,6 +95,7 @@ internal static partial class BenchCommand
             output.WriteLine($"{threads} threads vs 1    {Output.F(threadSpeedup, "F2")}x (median of {repeats} alternated pairs)");
             output.WriteLine($"{threads} separate runs vs 1  {Output.F(hostSpeedup!.Value, "F2")}x ({threads} 1-thread runs at once after each pair: what the machine gave {threads} threads)");
         }
+        var models = BenchModels(train, threads, epochs, seed, repeats, output);
         var ranking = BenchRanking(train, threads, repeats, output);
         if (json)
         {
@@ -119,6 +121,9 @@ internal static partial class BenchCommand
                 threadSpeedup,
                 hostSpeedup,
                 repeats,
+                bayesianSweepsPerSecond = models.BayesianSweepsPerSecond,
+                bayesianUpdatesPerSecond = models.BayesianUpdatesPerSecond,
+                svdPlusPlusUpdatesPerSecond = models.SvdPlusPlusUpdatesPerSecond,
             }));
         }
 

@@ -39,6 +39,7 @@ internal static partial class EvaluateCommand
         output.WriteLine($"NDCG@10          {Output.F(ndcg)}");
         output.WriteLine($"fit seconds      {Output.F(result.Elapsed.TotalSeconds, "F3")}");
         output.WriteLine($"updates/second   {Output.F(result.UpdatesPerSecond, "N0")}");
+        output.WriteLine($"epochs/second    {Output.F(result.EpochsPerSecond, "F2")}{(parameters.Algorithm == Algorithm.Bayesian ? " (Gibbs sweeps)" : "")}");
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(new
@@ -50,6 +51,7 @@ internal static partial class EvaluateCommand
                 ndcgAt10 = ndcg,
                 fitSeconds = result.Elapsed.TotalSeconds,
                 updatesPerSecond = result.UpdatesPerSecond,
+                epochsPerSecond = result.EpochsPerSecond,
                 factors = parameters.Factors,
                 epochs = result.History.Count,
                 algorithm = Output.Name(parameters.Algorithm),

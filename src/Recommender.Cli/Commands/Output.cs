@@ -11,6 +11,8 @@ internal static class Output
     {
         Algorithm.BiasedSgd => "biased-sgd",
         Algorithm.Als => "als",
+        Algorithm.Bayesian => "bayesian",
+        Algorithm.SvdPlusPlus => "svdpp",
         _ => "notebook",
     };
 

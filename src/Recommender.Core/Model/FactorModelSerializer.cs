@@ -10,12 +10,14 @@ namespace Recommender.Core.Model;
 /// Writes and reads a <see cref="FactorModel"/> as one binary snapshot. Arrays are copied in bulk (no per-element
 /// parsing), so a large model loads at disk speed. Layout: magic, format version, a JSON header (parameters,
 /// version, time, metrics, sizes), the ids, then the raw little-endian arrays, and an end marker that exposes a
-/// truncated file.
+/// truncated file. Format 2 adds SVD++'s implicit item factors after the item factors; a model without them is still
+/// written as format 1, so older readers keep reading every other model.
 /// </summary>
 public static class FactorModelSerializer
 {
     private const uint Magic = 0x31464D52; // "RMF1"
     private const int FormatVersion = 1;
+    private const int ImplicitFormatVersion = 2;
     private const uint EndMarker = 0x444E4521; // "!END"
 
     private sealed record Header(
@@ -28,7 +30,8 @@ public static class FactorModelSerializer
         int Factors,
         bool HasBiases,
         float GlobalMean,
-        int RatedCount);
+        int RatedCount,
+        bool HasImplicitFactors = false);
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
     public static void Write(FactorModel model, Stream stream)
@@ -39,8 +42,9 @@ public static class FactorModelSerializer
         var (offsets, rated) = model.RatedIndex;
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
-        writer.Write(FormatVersion);
-        var header = new Header(model.Parameters, model.Version, model.TrainedAt, model.Metrics, w.Users, w.Items, w.Factors, w.HasBiases, w.GlobalMean, rated.Length);
+        var hasImplicit = w.ImplicitFactors is not null;
+        writer.Write(hasImplicit ? ImplicitFormatVersion : FormatVersion);
+        var header = new Header(model.Parameters, model.Version, model.TrainedAt, model.Metrics, w.Users, w.Items, w.Factors, w.HasBiases, w.GlobalMean, rated.Length, hasImplicit);
         writer.Write(JsonSerializer.Serialize(header));
         foreach (var id in model.Users.Ids)
         {
@@ -61,6 +65,11 @@ public static class FactorModelSerializer
         WriteArray(stream, w.ItemBias.AsSpan());
         WriteRows(stream, w.UserFactors, w.Users, w.Factors, w.Stride);
         WriteRows(stream, w.ItemFactors, w.Items, w.Factors, w.Stride);
+        if (hasImplicit)
+        {
+            WriteRows(stream, w.ImplicitFactors!, w.Items, w.Factors, w.Stride);
+        }
+
         writer.Write(EndMarker);
     }
 
@@ -75,13 +84,19 @@ public static class FactorModelSerializer
         try
         {
             using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            if (reader.ReadUInt32() != Magic || reader.ReadInt32() != FormatVersion)
+            var format = reader.ReadUInt32() == Magic ? reader.ReadInt32() : 0;
+            if (format is not (FormatVersion or ImplicitFormatVersion))
             {
                 throw new InvalidDataException("Not a model snapshot of a known format.");
             }
 
             var header = JsonSerializer.Deserialize<Header>(ReadBoundedString(reader, MaxHeaderBytes))
                 ?? throw new InvalidDataException("The snapshot header is empty.");
+            if (header.HasImplicitFactors != (format == ImplicitFormatVersion))
+            {
+                throw new InvalidDataException("The snapshot header is corrupt: its implicit factors do not match its format.");
+            }
+
             CheckSizes(header, stream);
             var users = ReadIds(reader, header.Users, stream);
             var items = ReadIds(reader, header.Items, stream);
@@ -90,11 +105,19 @@ public static class FactorModelSerializer
             var itemCounts = ReadArray<int>(stream, header.Items);
             var offsets = ReadArray<int>(stream, header.Users + 1);
             var rated = ReadArray<int>(stream, header.RatedCount);
-            var weights = new FactorWeights(header.Users, header.Items, header.Factors, header.HasBiases) { GlobalMean = header.GlobalMean };
+            var weights = new FactorWeights(header.Users, header.Items, header.Factors, header.HasBiases, header.HasImplicitFactors)
+            {
+                GlobalMean = header.GlobalMean,
+            };
             ReadInto(stream, weights.UserBias.AsSpan());
             ReadInto(stream, weights.ItemBias.AsSpan());
             ReadRows(stream, weights.UserFactors, header.Users, header.Factors, weights.Stride);
             ReadRows(stream, weights.ItemFactors, header.Items, header.Factors, weights.Stride);
+            if (header.HasImplicitFactors)
+            {
+                ReadRows(stream, weights.ImplicitFactors!, header.Items, header.Factors, weights.Stride);
+            }
+
             if (reader.ReadUInt32() != EndMarker)
             {
                 throw new InvalidDataException("The snapshot is truncated or corrupt.");
@@ -129,10 +152,10 @@ public static class FactorModelSerializer
         CheckRemaining(stream, header.Users + (long)header.Items + ArrayBytes(header));
     }
 
-    /// <summary>Bytes of the arrays after the ids: counts, offsets, rated items, biases, factor rows and the end marker.</summary>
+    /// <summary>Bytes of the arrays after the ids: counts, offsets, rated items, biases, factor rows (and implicit rows) and the end marker.</summary>
     private static long ArrayBytes(Header header) =>
         4L * (2L * header.Users + 2L * header.Items + header.Users + 1 + header.RatedCount)
-        + 4L * header.Factors * ((long)header.Users + header.Items) + 4;
+        + 4L * header.Factors * ((long)header.Users + header.Items * (header.HasImplicitFactors ? 2L : 1L)) + 4;
 
     private static void CheckRemaining(Stream stream, long needed)
     {

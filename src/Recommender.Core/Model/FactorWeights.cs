@@ -6,10 +6,11 @@ namespace Recommender.Core.Model;
 /// The mutable parameters a trainer fits: global mean μ, biases b_u and b_i, and row-major factor matrices
 /// P (users × <see cref="Stride"/>) and Q (items × <see cref="Stride"/>), each row zero-padded from
 /// <see cref="Factors"/> to whole SIMD vectors. A published <see cref="FactorModel"/> owns its weights exclusively.
+/// SVD++ models also carry the implicit item factors Y (items × <see cref="Stride"/>), which only fold-in reads.
 /// </summary>
 internal sealed class FactorWeights
 {
-    public FactorWeights(int users, int items, int factors, bool hasBiases)
+    public FactorWeights(int users, int items, int factors, bool hasBiases, bool hasImplicitFactors = false)
     {
         Users = users;
         Items = items;
@@ -20,6 +21,7 @@ internal sealed class FactorWeights
         ItemBias = new float[items];
         UserFactors = new float[(long)users * Stride];
         ItemFactors = new float[(long)items * Stride];
+        ImplicitFactors = hasImplicitFactors ? new float[(long)items * Stride] : null;
     }
 
     public int Users { get; }
@@ -43,9 +45,14 @@ internal sealed class FactorWeights
 
     public float[] ItemFactors { get; }
 
+    /// <summary>SVD++'s y_j (items × <see cref="Stride"/>), or null for the other algorithms.</summary>
+    public float[]? ImplicitFactors { get; }
+
     public Span<float> UserRow(int user) => UserFactors.AsSpan(user * Stride, Stride);
 
     public Span<float> ItemRow(int item) => ItemFactors.AsSpan(item * Stride, Stride);
+
+    public Span<float> ImplicitRow(int item) => ImplicitFactors!.AsSpan(item * Stride, Stride);
 
     /// <summary>The unclipped score: μ + b_u + b_i + p_u·q_i (biased) or p_u·q_i.</summary>
     public float Score(int user, int item)
@@ -56,11 +63,12 @@ internal sealed class FactorWeights
 
     /// <summary>True when every parameter is a finite number.</summary>
     public bool AllFinite() =>
-        float.IsFinite(GlobalMean) && AllFinite(UserBias) && AllFinite(ItemBias) && AllFinite(UserFactors) && AllFinite(ItemFactors);
+        float.IsFinite(GlobalMean) && AllFinite(UserBias) && AllFinite(ItemBias) && AllFinite(UserFactors) && AllFinite(ItemFactors)
+        && (ImplicitFactors is null || AllFinite(ImplicitFactors));
 
     public FactorWeights Clone()
     {
-        var copy = new FactorWeights(Users, Items, Factors, HasBiases) { GlobalMean = GlobalMean };
+        var copy = new FactorWeights(Users, Items, Factors, HasBiases, ImplicitFactors is not null) { GlobalMean = GlobalMean };
         CopyTo(copy);
         return copy;
     }
@@ -72,6 +80,7 @@ internal sealed class FactorWeights
         ItemBias.CopyTo(target.ItemBias, 0);
         UserFactors.CopyTo(target.UserFactors, 0);
         ItemFactors.CopyTo(target.ItemFactors, 0);
+        ImplicitFactors?.CopyTo(target.ImplicitFactors!, 0);
     }
 
     /// <summary>Zeroes the rows and biases of users and items that have no training rating, so they predict the fallback.</summary>
@@ -92,6 +101,10 @@ internal sealed class FactorWeights
             {
                 ItemBias[i] = 0;
                 ItemRow(i).Clear();
+                if (ImplicitFactors is not null)
+                {
+                    ImplicitRow(i).Clear();
+                }
             }
         }
     }

@@ -2,7 +2,8 @@ namespace Recommender.Core.Numerics;
 
 /// <summary>
 /// In-place Cholesky factorisation and solve for small symmetric positive-definite systems
-/// (the <c>(k+1)×(k+1)</c> normal equations of ALS and fold-in), in double precision.
+/// (the <c>(k+1)×(k+1)</c> normal equations of ALS and fold-in, the row conditionals of the Gibbs sampler), in double
+/// precision.
 /// </summary>
 internal static partial class Cholesky
 {
@@ -11,6 +12,22 @@ internal static partial class Cholesky
     /// <paramref name="b"/> (overwritten by x). Returns false when A is not positive definite.
     /// </summary>
     public static bool Solve(Span<double> a, Span<double> b, int n)
+    {
+        if (!Factor(a, n))
+        {
+            return false;
+        }
+
+        SolveLower(a, b, n);
+        SolveUpper(a, b, n);
+        return true;
+    }
+
+    /// <summary>
+    /// Overwrites the lower triangle of SPD <paramref name="a"/> (row-major, n×n; only the lower triangle is read) by L
+    /// with A = L Lᵀ. Returns false when A is not positive definite.
+    /// </summary>
+    public static bool Factor(Span<double> a, int n)
     {
         for (var j = 0; j < n; j++)
         {
@@ -41,29 +58,36 @@ internal static partial class Cholesky
             }
         }
 
-        // Forward substitution L y = b, then back substitution Lᵀ x = y.
+        return true;
+    }
+
+    /// <summary>Forward substitution: overwrites <paramref name="b"/> by L⁻¹ b, L the lower triangle of <paramref name="l"/>.</summary>
+    public static void SolveLower(ReadOnlySpan<double> l, Span<double> b, int n)
+    {
         for (var i = 0; i < n; i++)
         {
             var sum = b[i];
             for (var k = 0; k < i; k++)
             {
-                sum -= a[i * n + k] * b[k];
+                sum -= l[i * n + k] * b[k];
             }
 
-            b[i] = sum / a[i * n + i];
+            b[i] = sum / l[i * n + i];
         }
+    }
 
+    /// <summary>Back substitution: overwrites <paramref name="b"/> by L⁻ᵀ b, L the lower triangle of <paramref name="l"/>.</summary>
+    public static void SolveUpper(ReadOnlySpan<double> l, Span<double> b, int n)
+    {
         for (var i = n - 1; i >= 0; i--)
         {
             var sum = b[i];
             for (var k = i + 1; k < n; k++)
             {
-                sum -= a[k * n + i] * b[k];
+                sum -= l[k * n + i] * b[k];
             }
 
-            b[i] = sum / a[i * n + i];
+            b[i] = sum / l[i * n + i];
         }
-
-        return true;
     }
 }

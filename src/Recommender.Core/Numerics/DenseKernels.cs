@@ -96,6 +96,29 @@ internal static class DenseKernels
         }
     }
 
+    /// <summary>y[n] += s·x[n] over the common length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled(double s, ReadOnlySpan<double> x, Span<double> y)
+    {
+        var length = Math.Min(x.Length, y.Length);
+        ref var rx = ref MemoryMarshal.GetReference(x);
+        ref var ry = ref MemoryMarshal.GetReference(y);
+        var n = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var scale = new Vector<double>(s);
+            for (; n <= length - Vector<double>.Count; n += Vector<double>.Count)
+            {
+                Vector.FusedMultiplyAdd(scale, Vector.LoadUnsafe(ref rx, (nuint)n), Vector.LoadUnsafe(ref ry, (nuint)n)).StoreUnsafe(ref ry, (nuint)n);
+            }
+        }
+
+        for (; n < length; n++)
+        {
+            Unsafe.Add(ref ry, n) += s * Unsafe.Add(ref rx, n);
+        }
+    }
+
     /// <summary>
     /// C[x, y] += Σ_{k0 ≤ k &lt; k1} A[x, k]·B[y, k] for x &lt; <paramref name="rowsA"/>, y &lt; <paramref name="rowsB"/>:
     /// the product A·Bᵀ of two blocks of rows (row-major, stride <paramref name="stride"/>, starting at

@@ -79,6 +79,15 @@ internal static class VectorMath
         }
     }
 
+    /// <summary>x[n] *= s.</summary>
+    public static void Scale(float s, Span<float> x)
+    {
+        for (var n = 0; n < x.Length; n++)
+        {
+            x[n] *= s;
+        }
+    }
+
     /// <summary>Squared Euclidean norm.</summary>
     public static float SquaredNorm(ReadOnlySpan<float> a) => Dot(a, a);
 

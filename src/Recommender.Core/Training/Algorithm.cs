@@ -1,6 +1,6 @@
 namespace Recommender.Core.Training;
 
-/// <summary>The factorization algorithms. All share the prediction rule of <see cref="Model.FactorModel"/>.</summary>
+/// <summary>The factorization algorithms. All serve through the prediction rule of <see cref="Model.FactorModel"/>.</summary>
 public enum Algorithm
 {
     /// <summary>
@@ -20,4 +20,17 @@ public enum Algorithm
     /// dataset order, u += α(2e·v − λu) then v += α(2e·u − λv) with the updated u.
     /// </summary>
     Notebook = 2,
+
+    /// <summary>
+    /// Bayesian matrix factorization of the biased model by Gibbs sampling with Normal–Wishart hyperpriors
+    /// (Salakhutdinov &amp; Mnih 2008): the prediction is the average over posterior samples, stored side by side so
+    /// that the model's rule stays μ + b_u + b_i + p_u·q_i. See <c>BayesianTrainer</c>.
+    /// </summary>
+    Bayesian = 3,
+
+    /// <summary>
+    /// SVD++ (Koren 2008) by stochastic gradient descent: r̂ = μ + b_u + b_i + q_i·(p_u + |N(u)|^−½ Σ_{j∈N(u)} y_j),
+    /// N(u) the items u rated. The model stores each user's effective vector as their row, and y for fold-in.
+    /// </summary>
+    SvdPlusPlus = 4,
 }

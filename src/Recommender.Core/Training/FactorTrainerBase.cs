@@ -20,17 +20,7 @@ internal abstract class FactorTrainerBase(TrainingParameters parameters) : IFact
         Action<EpochReport>? onEpoch = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(train);
-        if (train.Count == 0)
-        {
-            throw new ArgumentException("Cannot train on an empty dataset.", nameof(train));
-        }
-
-        if (validation is not null && (!ReferenceEquals(validation.Users, train.Users) || !ReferenceEquals(validation.Items, train.Items)))
-        {
-            throw new ArgumentException("The validation set must share the training set's id maps.", nameof(validation));
-        }
-
+        CheckInputs(train, validation);
         cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
         var userCounts = new int[train.Users.Count];
@@ -41,7 +31,7 @@ internal abstract class FactorTrainerBase(TrainingParameters parameters) : IFact
             itemCounts[train.ItemIndices[n]]++;
         }
 
-        var weights = new FactorWeights(train.Users.Count, train.Items.Count, Parameters.Factors, HasBiases)
+        var weights = new FactorWeights(train.Users.Count, train.Items.Count, Parameters.Factors, HasBiases, HasImplicitFactors)
         {
             GlobalMean = (float)train.Mean(),
         };
@@ -109,8 +99,26 @@ internal abstract class FactorTrainerBase(TrainingParameters parameters) : IFact
         return new TrainingResult(model, history, bestEpoch, (long)epochsRun * train.Count, clock.Elapsed, epochTime);
     }
 
+    /// <summary>Refuses an empty training set and a validation set with other id maps.</summary>
+    internal static void CheckInputs(RatingDataset train, RatingDataset? validation)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (train.Count == 0)
+        {
+            throw new ArgumentException("Cannot train on an empty dataset.", nameof(train));
+        }
+
+        if (validation is not null && (!ReferenceEquals(validation.Users, train.Users) || !ReferenceEquals(validation.Items, train.Items)))
+        {
+            throw new ArgumentException("The validation set must share the training set's id maps.", nameof(validation));
+        }
+    }
+
     /// <summary>Whether the model has the μ + b_u + b_i terms.</summary>
     protected abstract bool HasBiases { get; }
+
+    /// <summary>Whether the model carries SVD++'s implicit item factors.</summary>
+    protected virtual bool HasImplicitFactors => false;
 
     /// <summary>Draws the initial parameters.</summary>
     protected abstract void Initialize(FactorWeights weights, Gaussian gaussian);

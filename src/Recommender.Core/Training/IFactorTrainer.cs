@@ -30,6 +30,8 @@ public static class Trainers
             Algorithm.BiasedSgd => new BiasedSgdTrainer(parameters),
             Algorithm.Als => new AlsTrainer(parameters),
             Algorithm.Notebook => new NotebookSgdTrainer(parameters),
+            Algorithm.Bayesian => new BayesianTrainer(parameters),
+            Algorithm.SvdPlusPlus => new SvdPlusPlusTrainer(parameters),
             _ => throw new ArgumentOutOfRangeException(nameof(parameters), parameters.Algorithm, "Unknown algorithm."),
         };
     }

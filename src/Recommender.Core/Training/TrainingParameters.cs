@@ -8,8 +8,9 @@ namespace Recommender.Core.Training;
 /// </summary>
 /// <remarks>
 /// Defaults for <see cref="Algorithm.BiasedSgd"/> and <see cref="Algorithm.Als"/> were chosen by 5-fold cross-validation
-/// on the MovieLens latest-small training split only (see the README); the notebook's defaults are the notebook's own
-/// values.
+/// on the MovieLens latest-small training split only (see the README); those of <see cref="Algorithm.Bayesian"/> and
+/// <see cref="Algorithm.SvdPlusPlus"/> by cross-validation on that split and on synthetic sets of other shapes; the
+/// notebook's defaults are the notebook's own values.
 /// </remarks>
 public sealed record TrainingParameters
 {
@@ -23,19 +24,22 @@ public sealed record TrainingParameters
     /// <summary>Number of latent factors k (the length of each user and item vector).</summary>
     public int Factors { get; init; } = 256;
 
-    /// <summary>Maximum number of passes over the training ratings (ALS: alternations).</summary>
+    /// <summary>Maximum number of passes over the training ratings (ALS: alternations; Bayesian: Gibbs sweeps, burn-in included).</summary>
     public int Epochs { get; init; } = 100;
 
-    /// <summary>SGD step size α at epoch 1 (unused by ALS).</summary>
+    /// <summary>SGD step size α at epoch 1 (unused by ALS and the Bayesian sampler).</summary>
     public float LearningRate { get; init; } = 0.01f;
 
     /// <summary>Per-epoch multiplicative learning-rate decay: α_t = α · decay^(t−1). 1 keeps α constant.</summary>
     public float LearningRateDecay { get; init; } = 0.98f;
 
-    /// <summary>L2 regularization λ of the user and item factors.</summary>
+    /// <summary>
+    /// L2 regularization λ of the user and item factors (SVD++: and of y). The Bayesian sampler infers its precisions
+    /// and does not read it: there it is only the per-rating weight of fold-in's ridge problem.
+    /// </summary>
     public float Regularization { get; init; } = 0.07f;
 
-    /// <summary>L2 regularization of the user and item biases (unused by the notebook algorithm).</summary>
+    /// <summary>L2 regularization of the user and item biases (unused by the notebook algorithm; Bayesian: fold-in only).</summary>
     public float BiasRegularization { get; init; } = 0.01f;
 
     /// <summary>Standard deviation of the normal initialisation of the factors; null means 1/k (the notebook's choice).</summary>
@@ -46,20 +50,34 @@ public sealed record TrainingParameters
 
     /// <summary>
     /// When a validation set is given: stop after this many epochs without a better validation RMSE and keep the
-    /// best epoch's model. 0 disables early stopping.
+    /// best epoch's model. 0 disables early stopping. The Bayesian sampler never stops early.
     /// </summary>
     public int EarlyStoppingPatience { get; init; } = 3;
 
     /// <summary>
     /// Threads for training; 0 means one per processor. The parallel trainers partition the work so that the result does
-    /// not depend on timing: ALS gives the same model for any thread count, SGD for any count up to four (its block grid
-    /// has eight bands a side up to four threads, and two bands per thread beyond).
+    /// not depend on timing: ALS and the Bayesian sampler give the same model for any thread count, SGD for any count up
+    /// to four (its block grid has eight bands a side up to four threads, and two bands per thread beyond). SVD++ runs on
+    /// one thread.
     /// </summary>
     public int Threads { get; init; }
 
     /// <summary>The thread count actually used.</summary>
     [JsonIgnore]
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
+    /// <summary>
+    /// <see cref="Algorithm.Bayesian"/>: the number S of posterior samples the model averages, taken evenly from the
+    /// sweeps after <see cref="BurnIn"/> and stored side by side (the model has <see cref="Factors"/> × S factors).
+    /// Unused by the other algorithms.
+    /// </summary>
+    public int Samples { get; init; } = 1;
+
+    /// <summary>
+    /// <see cref="Algorithm.Bayesian"/>: Gibbs sweeps discarded before samples are kept (<see cref="Epochs"/> counts all
+    /// sweeps). Unused by the other algorithms.
+    /// </summary>
+    public int BurnIn { get; init; }
 
     /// <summary>Lowest rating of the scale; predictions are clipped to it.</summary>
     public float MinRating { get; init; } = 0.5f;
@@ -94,6 +112,31 @@ public sealed record TrainingParameters
             InitStandardDeviation = null,
             EarlyStoppingPatience = 0,
         },
+        Algorithm.Bayesian => new TrainingParameters
+        {
+            Algorithm = Algorithm.Bayesian,
+            Factors = 10,
+            Epochs = 200,
+            BurnIn = 40,
+            Samples = 32,
+            LearningRate = 0f,
+            LearningRateDecay = 1f,
+            Regularization = 0.05f,
+            BiasRegularization = 0.05f,
+            InitStandardDeviation = 0.1,
+            EarlyStoppingPatience = 0,
+        },
+        Algorithm.SvdPlusPlus => new TrainingParameters
+        {
+            Algorithm = Algorithm.SvdPlusPlus,
+            Factors = 64,
+            Epochs = 40,
+            LearningRate = 0.007f,
+            LearningRateDecay = 0.98f,
+            Regularization = 0.05f,
+            BiasRegularization = 0.01f,
+            InitStandardDeviation = 0.05,
+        },
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown algorithm."),
     };
 
@@ -108,7 +151,7 @@ public sealed record TrainingParameters
         Check(Factors is >= 1 and <= MaxFactors, nameof(Factors), $"must be between 1 and {MaxFactors}");
         Check(Epochs is >= 1 and <= 100_000, nameof(Epochs), "must be between 1 and 100000");
         Check(float.IsFinite(LearningRate) && LearningRate >= 0 && LearningRate < 1, nameof(LearningRate), "must be in [0, 1)");
-        Check(Algorithm == Algorithm.Als || LearningRate > 0, nameof(LearningRate), "must be positive for SGD");
+        Check(Algorithm is Algorithm.Als or Algorithm.Bayesian || LearningRate > 0, nameof(LearningRate), "must be positive for SGD");
         Check(float.IsFinite(LearningRateDecay) && LearningRateDecay is > 0 and <= 1, nameof(LearningRateDecay), "must be in (0, 1]");
         Check(float.IsFinite(Regularization) && Regularization >= 0, nameof(Regularization), "must be a finite non-negative number");
         Check(Algorithm != Algorithm.Als || Regularization > 0, nameof(Regularization), "must be positive for ALS");
@@ -116,6 +159,13 @@ public sealed record TrainingParameters
         Check(InitStandardDeviation is null || (double.IsFinite(InitStandardDeviation.Value) && InitStandardDeviation > 0),
             nameof(InitStandardDeviation), "must be positive when set");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), "must not be negative");
+        Check(Samples is >= 1 and <= MaxFactors, nameof(Samples), $"must be between 1 and {MaxFactors}");
+        Check(BurnIn >= 0 && (Algorithm != Algorithm.Bayesian || BurnIn < Epochs), nameof(BurnIn),
+            "must not be negative, and for the Bayesian sampler must be below Epochs");
+        Check(Algorithm != Algorithm.Bayesian || Samples <= Epochs - BurnIn, nameof(Samples),
+            "must not exceed the sweeps after the burn-in (Epochs − BurnIn)");
+        Check(Algorithm != Algorithm.Bayesian || Factors * Samples <= MaxFactors, nameof(Samples),
+            $"times Factors must not exceed {MaxFactors}: the model stores every sample's factors side by side");
         Check(Threads is >= 0 and <= 1024, nameof(Threads), "must be between 0 (one per processor) and 1024");
         Check(float.IsFinite(MinRating) && float.IsFinite(MaxRating) && MinRating < MaxRating, nameof(MinRating),
             "must be finite and below MaxRating");

@@ -89,6 +89,9 @@ namespace Recommender.Data.Postgres.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("Tuning")
+                        .HasColumnType("text");
+
                     b.Property<int>("UserCount")
                         .HasColumnType("integer");
 

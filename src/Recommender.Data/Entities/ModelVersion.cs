@@ -41,6 +41,12 @@ public sealed class ModelVersion
     /// </summary>
     public string? Ranking { get; set; }
 
+    /// <summary>
+    /// The hyperparameter search whose winner the run trained with, as JSON: run by this version, or carried from the
+    /// version that ran it (Training:Tune = Daily). Null when the run used the configured parameters.
+    /// </summary>
+    public string? Tuning { get; set; }
+
     public ModelState State { get; set; }
 
     /// <summary>Why the run was rejected or failed, or why a published snapshot can no longer be served.</summary>

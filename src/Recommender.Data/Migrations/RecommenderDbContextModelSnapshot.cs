@@ -83,6 +83,9 @@ namespace Recommender.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Tuning")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("UserCount")
                         .HasColumnType("INTEGER");
 

@@ -47,6 +47,7 @@ function showModel(model) {
     }
 
     showRankingMetrics(model);
+    showTuning(model.tuning);
 
     const pinned = model.pinnedVersion ?? null;
     document.getElementById('model-pin').textContent = pinned === null
@@ -64,6 +65,21 @@ function showModel(model) {
             { name: 'validation RMSE', className: 'validation', points: epochs.map(e => ({ x: e.epoch, y: e.validationRmse })) },
         ]),
     ]);
+}
+
+/** The hyperparameter search the serving version trained with (Training:Tune), one row per setting tried. */
+function showTuning(tuning) {
+    fill(document.getElementById('tuning'), !tuning ? [] : dataTable({
+        id: 'tuning-table',
+        caption: `Hyperparameter search of version ${tuning.ranInVersion} (${when(tuning.ranAt)}): `
+            + `${tuning.folds}-fold cross-validation on ${tuning.ratings} training ratings, ${fmt(tuning.seconds, 1)} s`
+            + (tuning.timedOut ? ', cut short by the time box' : ''),
+        columns: ['Factors', 'λ', 'Samples', 'CV RMSE', '± sd', 'Chosen'],
+        numeric: [0, 1, 2, 3, 4],
+        rows: tuning.candidates.map(c => [
+            String(c.factors), fmt(c.regularization, 3), String(c.samples),
+            c.rmse === null ? (c.skipped ?? '–') : fmt(c.rmse, 4), fmt(c.rmseStdDev, 4), c.chosen ? 'yes' : '']),
+    }));
 }
 
 /** Top-10 quality on the holdout: the ranking model, popularity beside it, and the rating model's own ranking. */
