@@ -32,7 +32,7 @@ internal static partial class Usage
             "fit on one file, score another: RMSE, MAE and the ranking metrics of a rating model, or the ranking metrics of a\nranking model (--validation F: hold out F of the training file for early stopping, rating models only)"),
         new("cross-validate", "--input FILE [--folds N] [--search] [model options] [ranking options] [--json]",
             "k-fold cross-validation, for tuning without a test set; --search cross-validates the service's self-tuning grid\naround the model options, best first; for a ranking model, comma-separated values of --regularization, --alpha,\n--factors, --regularization-exponent and --positive-threshold form a grid, best NDCG@10 first"),
-        new("bench", "--train FILE --test FILE [--factors N] [--epochs N] [--threads N] [--seed N] [--repeat N] [--ranking-only] [--json]",
+        new("bench", "--train FILE --test FILE [--factors N] [--epochs N] [--threads N] [--seed N] [--repeat N] [--scalar-learning-rate X] [--ranking-only] [--json]",
             "the fast trainer on N threads and on one against the notebook's scalar trainer, same data, one process; the Gibbs\nsampler's sweeps/s and SVD++'s updates/s (default factors, --epochs sweeps or epochs); then the fit seconds of EASE\nand implicit ALS (k = 128, 16 epochs) and their top-10 lists per second (--ranking-only: just those)"),
         new("generate", "--output FILE [--users N] [--items N] [--ratings N] [--rank N] [--noise X] [--skew X] [--seed N]\n[--test-fraction F --test-output FILE]",
             "seeded synthetic ratings: low rank + noise, Zipf user and item popularity"),

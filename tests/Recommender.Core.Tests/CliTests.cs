@@ -85,6 +85,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Bench_ReportsADivergedScalarTrainer_AsARow_AndExitsZero()
+    {
+        var (train, test) = Files();
+        var (code, output, _) = Run("bench", "--train", train, "--test", test, "--factors", "8", "--epochs", "3", "--threads", "1", "--repeat", "1",
+            "--scalar-learning-rate", "0.9", "--json");
+
+        Assert.Equal(0, code);
+        Assert.Contains("scalar (notebook)    diverged at epoch", output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        Assert.StartsWith("diverged at epoch", json.RootElement.GetProperty("scalarDiverged").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("speedup").ValueKind);
+        Assert.True(json.RootElement.GetProperty("updatesPerSecond").GetDouble() > 0);
+    }
+
+    [Fact]
     public void Bench_SmokeRunPrintsBothTrainersAndTheSpeedup()
     {
         var (train, test) = Files();

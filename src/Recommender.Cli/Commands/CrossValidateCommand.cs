@@ -13,15 +13,17 @@ internal static partial class CrossValidateCommand
 {
     public static int Run(CommandLine options, TextWriter output, TextWriter error)
     {
+        var search = options.Flag("--search");
         if (options.IsRanking)
         {
-            return RunRanking(options, output, error);
+            return search
+                ? throw new UsageException("--search is for the rating algorithms; for a ranking algorithm, list comma-separated values to form the grid.")
+                : RunRanking(options, output, error);
         }
 
         var input = options.RequiredString("--input");
         var folds = options.Int("--folds") ?? 5;
         var json = options.Flag("--json");
-        var search = options.Flag("--search");
         var parameters = options.Parameters();
         options.EnsureAllRead();
         if (folds < 2)
