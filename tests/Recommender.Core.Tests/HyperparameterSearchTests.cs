@@ -73,7 +73,7 @@ public class HyperparameterSearchTests
     [InlineData(Algorithm.BiasedSgd, 9)]
     [InlineData(Algorithm.Als, 9)]
     [InlineData(Algorithm.SvdPlusPlus, 6)]
-    [InlineData(Algorithm.Bayesian, 4)]
+    [InlineData(Algorithm.Bayesian, 3)]
     [InlineData(Algorithm.Notebook, 1)]
     public void Grid_StartsWithTheBaseline_AndHoldsOnlyValidDistinctSettings(Algorithm algorithm, int size)
     {

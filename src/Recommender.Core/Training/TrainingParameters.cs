@@ -115,7 +115,7 @@ public sealed record TrainingParameters
         Algorithm.Bayesian => new TrainingParameters
         {
             Algorithm = Algorithm.Bayesian,
-            Factors = 10,
+            Factors = 32,
             Epochs = 200,
             BurnIn = 40,
             Samples = 32,
@@ -133,7 +133,7 @@ public sealed record TrainingParameters
             Epochs = 40,
             LearningRate = 0.007f,
             LearningRateDecay = 0.98f,
-            Regularization = 0.05f,
+            Regularization = 0.03f,
             BiasRegularization = 0.01f,
             InitStandardDeviation = 0.05,
         },
