@@ -79,6 +79,18 @@ public sealed partial class TelemetryTests
         Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
         Assert.Contains("recommender_", await admin.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+        // A scraper that can only send a bearer token (Prometheus) sends the key that way.
+        Assert.Equal(HttpStatusCode.OK, (await Bearer(client, ApiKeyTests.AdminKey)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Bearer(client, "not-a-key-of-this-service")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Bearer(client, ApiKeyTests.ReadKey)).StatusCode);
+
+        static Task<HttpResponseMessage> Bearer(HttpClient client, string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            return client.SendAsync(request);
+        }
+
         static Task<HttpResponseMessage> Send(HttpClient client, string key)
         {
             var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
@@ -134,6 +146,60 @@ public sealed partial class TelemetryTests
             Assert.DoesNotContain(spans, a => a.Kind == ActivityKind.Server && a.DisplayName.Contains("health", StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public async Task GrafanaDashboard_QueriesOnlyMetricsTheServiceEmits()
+    {
+        var settings = ApiKeyTests.Keys(new() { ["RateLimits:Enabled"] = "true", ["RateLimits:PermitsPerSecond"] = "1", ["RateLimits:Burst"] = "8" });
+        using var app = new RecommenderApp(settings: settings);
+        var client = app.CreateClient();
+        await app.WaitForModelAsync();
+        client.DefaultRequestHeaders.Add("X-API-Key", ApiKeyTests.AdminKey);
+        // Every kind of event once: a write, a fold-in, recommendations, a prediction, and a refusal by the rate limiter.
+        await client.PostAsJsonAsync("/api/ratings", new { userId = "Hermione", itemId = "Back in Black", rating = 4 });
+        await client.GetAsync("/api/users/Hermione/recommendations");
+        await client.GetAsync("/api/users/Hermione/recommendations?strategy=rating");
+        await client.GetAsync("/api/users/Hermione/predictions/Firework");
+        using var anonymous = app.CreateClient();
+        for (var n = 0; n < 50 && (await anonymous.GetAsync("/api/items")).StatusCode != HttpStatusCode.TooManyRequests; n++)
+        {
+        }
+
+        var emitted = Sample().Matches(await ScrapeAsync(client)).Select(m => m.Groups["name"].Value).ToHashSet();
+        var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "docker", "grafana", "dashboards", "recommender.json")));
+        var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray().ToList();
+        Assert.NotEmpty(panels);
+        foreach (var panel in panels)
+        {
+            var targets = panel.GetProperty("targets").EnumerateArray().ToList();
+            Assert.NotEmpty(targets);
+            foreach (var expression in targets.Select(t => t.GetProperty("expr").GetString()!))
+            {
+                // Label lists (by (...)) and label matchers ({...}) hold label names, not metrics.
+                var selectors = LabelLists().Replace(expression, " ");
+                var names = MetricName().Matches(selectors).Select(m => m.Value).ToList();
+                Assert.True(names.Count > 0, $"'{panel.GetProperty("title")}' queries no metric of the service: {expression}");
+                Assert.All(names, name => Assert.True(emitted.Contains(name), $"'{panel.GetProperty("title")}' queries {name}, which the service does not emit"));
+            }
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Recommender.Api.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new DirectoryNotFoundException("The repository root (Recommender.Api.sln) is not above the test binaries.");
+    }
+
+    [GeneratedRegex(@"\b(?:recommender|http_server|dotnet)_[a-zA-Z0-9_:]*")]
+    private static partial Regex MetricName();
+
+    [GeneratedRegex(@"\b(?:by|without)\s*\([^)]*\)|\{[^}]*\}")]
+    private static partial Regex LabelLists();
 
     private static async Task<string> ScrapeAsync(HttpClient client)
     {
