@@ -10,21 +10,17 @@ namespace Recommender.Api.Telemetry;
 /// Gauges of this host's state under the <see cref="RecommenderTelemetry.Name"/> meter, read when a collector asks: the
 /// serving model's version and holdout metrics, the users waiting to be folded in, and the size of a SQLite store.
 /// </summary>
-public sealed class ServiceGauges
+/// <remarks>
+/// A hosted service so that it is created when the host starts — after the settings are validated, inside the start-up
+/// that reports bad settings in one line — and before the first scrape.
+/// </remarks>
+public sealed class ServiceGauges : IHostedService
 {
-    private readonly string? _sqliteFile;
+    private readonly Lazy<string?> _sqliteFile;
 
     public ServiceGauges(IMeterFactory meters, ModelStore models, FreshUsers freshUsers, IDbContextFactory<RecommenderDbContext> dbFactory)
     {
-        using (var db = dbFactory.CreateDbContext())
-        {
-            if (db.Database.IsSqlite() && db.Database.GetConnectionString() is { } connection
-                && new SqliteConnectionStringBuilder(connection).DataSource is { Length: > 0 } file && !file.StartsWith(':'))
-            {
-                _sqliteFile = file;
-            }
-        }
-
+        _sqliteFile = new(() => SqliteFile(dbFactory));
         var meter = meters.Create(RecommenderTelemetry.Name);
         meter.CreateObservableGauge(
             "recommender.model.version",
@@ -48,9 +44,23 @@ public sealed class ServiceGauges
             "Users whose ratings changed since the serving model's data (folded in on their next query).");
         meter.CreateObservableGauge(
             "recommender.store.size",
-            () => _sqliteFile is null ? Array.Empty<Measurement<long>>() : [new Measurement<long>(FileSize(_sqliteFile) + FileSize(_sqliteFile + "-wal"))],
+            () => _sqliteFile.Value is not { } file ? Array.Empty<Measurement<long>>() : [new Measurement<long>(FileSize(file) + FileSize(file + "-wal"))],
             "By",
             "Bytes of the SQLite store (database and write-ahead log); not reported on PostgreSQL.");
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The SQLite store's file, or null on PostgreSQL or an in-memory database.</summary>
+    private static string? SqliteFile(IDbContextFactory<RecommenderDbContext> dbFactory)
+    {
+        using var db = dbFactory.CreateDbContext();
+        return db.Database.IsSqlite() && db.Database.GetConnectionString() is { } connection
+            && new SqliteConnectionStringBuilder(connection).DataSource is { Length: > 0 } file && !file.StartsWith(':')
+                ? file
+                : null;
     }
 
     private static long FileSize(string path)

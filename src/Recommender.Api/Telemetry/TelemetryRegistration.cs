@@ -34,6 +34,7 @@ internal static class TelemetryRegistration
         var options = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
         services.Configure<TelemetryOptions>(configuration.GetSection(TelemetryOptions.SectionName));
         services.AddSingleton<ServiceGauges>();
+        services.AddHostedService(provider => provider.GetRequiredService<ServiceGauges>());
         var otlp = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
         var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("recommender-api"));
         telemetry.WithMetrics(metrics =>
@@ -70,8 +71,6 @@ internal static class TelemetryRegistration
     /// <summary>The scrape endpoint: for admin keys when keys are configured (open otherwise, like the rest of the API).</summary>
     public static WebApplication MapRecommenderTelemetry(this WebApplication app)
     {
-        // The gauges register on first use: resolve them so the meter exists before the first scrape.
-        app.Services.GetRequiredService<ServiceGauges>();
         var options = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
         if (options.Prometheus)
         {
