@@ -3,6 +3,7 @@ using Recommender.Api.Endpoints;
 using Recommender.Api.OpenApi;
 using Recommender.Api.Security;
 using Recommender.Api.Startup;
+using Recommender.Api.Telemetry;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppFolder.ContentRoot(args) });
@@ -20,6 +21,7 @@ builder.Services.AddRecommenderStore();
 builder.Services.AddRecommenderTraining();
 builder.Services.AddRecommenderHttp();
 builder.Services.AddRecommenderSecurity();
+builder.Services.AddRecommenderTelemetry(builder.Configuration);
 
 var app = builder.Build();
 
@@ -43,6 +45,7 @@ endpoints.MapSimilarityEndpoints();
 endpoints.MapRecommendationEndpoints();
 endpoints.MapModelEndpoints();
 app.MapHealthEndpoints();
+app.MapRecommenderTelemetry();
 
 try
 {

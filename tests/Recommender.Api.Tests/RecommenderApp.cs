@@ -60,6 +60,12 @@ public sealed class RecommenderApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment(_environment);
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
+        // What Program reads while it registers services (Telemetry:*) must be visible before the app is built, as
+        // environment variables and appsettings.json are; the in-memory collection above only applies at Build.
+        foreach (var (key, value) in _settings.Where(s => s.Key.StartsWith("Telemetry:", StringComparison.Ordinal)))
+        {
+            builder.UseSetting(key, value);
+        }
         if (_services is not null)
         {
             builder.ConfigureServices(_services);

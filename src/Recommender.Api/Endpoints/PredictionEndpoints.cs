@@ -1,3 +1,4 @@
+using Recommender.Api.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -14,17 +15,19 @@ public static class PredictionEndpoints
     public static IEndpointRouteBuilder MapPredictionEndpoints(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users/{userId}/predictions").WithTags("Predictions").RequireAuthorization(ApiKeyPolicies.Api);
-        users.MapGet("/{itemId}", GetPrediction).WithName(nameof(GetPrediction))
+        users.MapGet("/{itemId}", GetPrediction).WithName(nameof(GetPrediction)).Measured(RecommenderTelemetry.PredictionDuration, _ => Route("single"))
             .WithSummary("The predicted rating of one item, with the fallback used for an item or user the model does not know.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        users.MapGet("/", GetUserPredictions).WithName(nameof(GetUserPredictions))
+        users.MapGet("/", GetUserPredictions).WithName(nameof(GetUserPredictions)).Measured(RecommenderTelemetry.PredictionDuration, _ => Route("user"))
             .WithSummary("The user's whole predicted row; rated items carry their actual rating.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGroup("/api/predictions").WithTags("Predictions").RequireAuthorization(ApiKeyPolicies.Api)
-            .MapGet("/", GetPredictionMatrix).WithName(nameof(GetPredictionMatrix))
+            .MapGet("/", GetPredictionMatrix).WithName(nameof(GetPredictionMatrix)).Measured(RecommenderTelemetry.PredictionDuration, _ => Route("matrix"))
             .WithSummary("The predicted users × items matrix (the notebook's table), paged by users.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
+
+        static KeyValuePair<string, object?> Route(string name) => RecommenderTelemetry.Tag("route", name);
     }
 
     public static async Task<Results<Ok<PredictionResponse>, ProblemHttpResult, ValidationProblem>> GetPrediction(

@@ -1,3 +1,4 @@
+using Recommender.Api.Telemetry;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -21,10 +22,20 @@ public static class RecommendationEndpoints
     public static IEndpointRouteBuilder MapRecommendationEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/users/{userId}/recommendations", GetRecommendations).WithTags("Recommendations").RequireAuthorization(ApiKeyPolicies.Api).WithName(nameof(GetRecommendations))
+            .Measured(RecommenderTelemetry.RecommendationDuration, context => RecommenderTelemetry.Tag("strategy", StrategyOf(context)))
             .WithSummary("Ranked items the user has not rated. strategy=ranking (default) ranks by the ranking model (EASE or implicit ALS), and serves a user with no ratings the most popular items; strategy=rating (alias: model) ranks by the rating model's score; strategy=neighbors sums the predicted rows of the most similar users, weighted by similarity (the notebook's method). exclude takes comma-separated item ids.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
+
+    /// <summary>The request's strategy as a metric tag: one of <see cref="Strategies"/> ("model" counts as "rating"), or "invalid".</summary>
+    private static string StrategyOf(HttpContext context) => context.Request.Query["strategy"].ToString() switch
+    {
+        "" or "ranking" => "ranking",
+        "rating" or "model" => "rating",
+        "neighbors" => "neighbors",
+        _ => "invalid",
+    };
 
     public static async Task<Results<Ok<RecommendationsResponse>, ProblemHttpResult, ValidationProblem>> GetRecommendations(
         string userId,

@@ -21,16 +21,40 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     public const string HeaderName = "X-API-Key";
 
+    /// <summary>The other way to send a key, for clients that can only set a bearer token (Prometheus, say).</summary>
+    private const string BearerPrefix = "Bearer ";
+
+    /// <summary>True when the request carries a key, in <see cref="HeaderName"/> or as a bearer token.</summary>
+    public static bool SentAKey(HttpRequest request) =>
+        request.Headers.ContainsKey(HeaderName)
+        || request.Headers.Authorization is { Count: 1 } authorization && authorization[0]?.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) == true;
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (keys.IsOpen || !Request.Headers.TryGetValue(HeaderName, out var values))
+        if (keys.IsOpen)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        if (values.Count != 1 || string.IsNullOrEmpty(values[0]) || keys.Find(values[0]!) is not { } key)
+        string? sent;
+        string header;
+        if (Request.Headers.TryGetValue(HeaderName, out var values))
         {
-            return Task.FromResult(AuthenticateResult.Fail($"The {HeaderName} header does not hold a known API key."));
+            (sent, header) = (values.Count == 1 ? values[0] : null, HeaderName);
+        }
+        else if (Request.Headers.Authorization is { Count: 1 } authorization
+            && authorization[0] is { } bearer && bearer.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            (sent, header) = (bearer[BearerPrefix.Length..].Trim(), "Authorization header's bearer token");
+        }
+        else
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (string.IsNullOrEmpty(sent) || keys.Find(sent) is not { } key)
+        {
+            return Task.FromResult(AuthenticateResult.Fail($"The {header} does not hold a known API key."));
         }
 
         var claims = new List<Claim> { new(ClaimTypes.Name, key.Name) };

@@ -25,7 +25,7 @@ internal sealed class ApiKeyRequirementHandler(ApiKeyStore keys) : Authorization
         var http = context.Resource as HttpContext;
         var role = requirement.RoleFor(http);
         var authenticated = context.User.Identity?.IsAuthenticated == true;
-        var sentKey = http?.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) == true;
+        var sentKey = http is not null && ApiKeyAuthenticationHandler.SentAKey(http.Request);
         if (keys.IsOpen
             || context.User.IsInRole(ApiKeyRoles.Name(role))
             || role == ApiKeyRole.Read && !(requirement.ReadsFollowOptions && keys.RequireKeyForReads) && (authenticated || !sentKey))

@@ -1,3 +1,4 @@
+using Recommender.Api.Telemetry;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
@@ -53,6 +54,7 @@ internal static class RateLimiting
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
         var http = context.HttpContext;
+        RecommenderTelemetry.RateLimitRejections.Add(1);
         var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
             ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
             : 1;

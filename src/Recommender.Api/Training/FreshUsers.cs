@@ -1,3 +1,4 @@
+using Recommender.Api.Telemetry;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Recommender.Core.Data;
@@ -204,6 +205,7 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
                 }
 
                 var value = foldIn(ratings, users.IndexOf(userId));
+                RecommenderTelemetry.FoldIns.Add(1, RecommenderTelemetry.Tag("model", typeof(T) == typeof(UserVector) ? "rating" : "ranking"));
                 cache[userId] = new Folded<T>(modelVersion, sequence, value);
                 return value;
             }

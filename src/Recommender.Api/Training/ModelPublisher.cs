@@ -1,3 +1,4 @@
+using Recommender.Api.Telemetry;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -94,7 +95,13 @@ public sealed partial class ModelPublisher(
     {
         var model = candidate.Model;
         string? note = null;
-        var rejection = Gate(candidate);
+        string? rejection;
+        using (var gate = RecommenderTelemetry.Source.StartActivity("training.gate"))
+        {
+            rejection = Gate(candidate);
+            gate?.SetTag("recommender.gate.passed", rejection is null);
+        }
+
         if (rejection is not null && candidate.ForcedBy is { } forcedBy && model.IsFinite && candidate.Ranking.IsFinite)
         {
             note = $"Published with force by '{forcedBy}'; the gate said: {rejection}";
@@ -109,6 +116,7 @@ public sealed partial class ModelPublisher(
             return (TrainingOutcome.Rejected, rejection);
         }
 
+        using var publish = RecommenderTelemetry.Source.StartActivity("training.publish");
         snapshots.Save(model, candidate.Ranking);
         var serving = new ServingModel(model, candidate.DataVersion, candidate.Ranking);
         await Task.Run(() => serving.Warm(warmThreads, cancellationToken), cancellationToken);

@@ -1,3 +1,4 @@
+using Recommender.Api.Telemetry;
 using System.Collections.Concurrent;
 using Recommender.Core.Ranking;
 
@@ -38,8 +39,13 @@ public sealed class RankingCache
             return model.Recommend(user, count);
         }
 
-        if (!_byUser.TryGetValue(user.Index, out var ranked))
+        if (_byUser.TryGetValue(user.Index, out var ranked))
         {
+            RecommenderTelemetry.CountCacheLookup("ranking", hit: true);
+        }
+        else
+        {
+            RecommenderTelemetry.CountCacheLookup("ranking", hit: false);
             ranked = model.Recommend(user, RecommendationCache.Depth);
             if (_byUser.Count < RecommendationCache.MaxUsers)
             {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Recommender.Api.Telemetry;
 using Recommender.Core.Model;
 
 namespace Recommender.Api.Training;
@@ -54,8 +55,13 @@ public sealed class RecommendationCache
             return model.Recommend(user, count);
         }
 
-        if (!_byUser.TryGetValue(user.Index, out var ranked))
+        if (_byUser.TryGetValue(user.Index, out var ranked))
         {
+            RecommenderTelemetry.CountCacheLookup("rating", hit: true);
+        }
+        else
+        {
+            RecommenderTelemetry.CountCacheLookup("rating", hit: false);
             ranked = model.Recommend(user, Depth);
             if (_byUser.Count < MaxUsers)
             {

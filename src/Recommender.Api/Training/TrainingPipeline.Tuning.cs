@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Recommender.Api.Options;
+using Recommender.Api.Telemetry;
 using Recommender.Core.Data;
 using Recommender.Core.Training;
 
@@ -52,6 +53,7 @@ public sealed partial class TrainingPipeline
             return null;
         }
 
+        using var search = RecommenderTelemetry.Source.StartActivity("training.tune");
         var candidates = HyperparameterSearch.Grid(baseline);
         logger.LogInformation(
             "Training version {Version}: searching {Candidates} settings by {Folds}-fold cross-validation on {Ratings} training ratings (time box {Budget})",

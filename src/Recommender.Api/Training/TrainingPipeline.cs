@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Options;
+using Recommender.Api.Telemetry;
 using Recommender.Core.Data;
 using Recommender.Core.Evaluation;
 using Recommender.Core.Model;
@@ -55,15 +56,21 @@ public sealed partial class TrainingPipeline(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(options.Timeout);
         var parameters = options.ToParameters(ratingsOptions.Value);
+        using var run = RecommenderTelemetry.Source.StartActivity("training.run");
+        run?.SetTag("recommender.training.reason", reason.ToString().ToLowerInvariant());
+        var started = Stopwatch.GetTimestamp();
+        var measured = "failed";
         try
         {
             var (outcome, error) = await TrainAndPublishAsync(reason, parameters, forcedBy, timeout.Token);
             status.Finished(time.GetUtcNow(), outcome, error);
+            measured = outcome.ToString().ToLowerInvariant();
             return outcome;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             status.Finished(time.GetUtcNow(), TrainingOutcome.Failed, "Training was cancelled by shutdown.");
+            measured = "cancelled";
             throw;
         }
         catch (Exception e)
@@ -75,6 +82,17 @@ public sealed partial class TrainingPipeline(
             await RecordFailureAsync(parameters, message, CancellationToken.None);
             status.Finished(time.GetUtcNow(), TrainingOutcome.Failed, message);
             return TrainingOutcome.Failed;
+        }
+        finally
+        {
+            var tag = RecommenderTelemetry.Tag("outcome", measured);
+            RecommenderTelemetry.TrainingRuns.Add(1, tag);
+            RecommenderTelemetry.TrainingDuration.RecordSince(started, tag);
+            run?.SetTag("recommender.training.outcome", measured);
+            if (measured is "failed" or "cancelled")
+            {
+                run?.SetStatus(ActivityStatusCode.Error, status.LastError);
+            }
         }
     }
 
@@ -92,6 +110,7 @@ public sealed partial class TrainingPipeline(
         var loadedSequence = freshUsers.Sequence;
         RatingDataset data;
         long dataVersion;
+        using (RecommenderTelemetry.Source.StartActivity("training.load"))
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             // Decide on the data version alone before reading every rating: a restart of a large store skips at once.
@@ -111,6 +130,7 @@ public sealed partial class TrainingPipeline(
         }
 
         var version = await NextVersionAsync(cancellationToken);
+        Activity.Current?.SetTag("recommender.model.version", version);
         logger.LogInformation(
             "Training version {Version}: {Algorithm}, {Ratings} ratings, {Users} users, {Items} items",
             version, parameters.Algorithm, data.Count, data.Users.Count, data.Items.Count);
@@ -123,6 +143,7 @@ public sealed partial class TrainingPipeline(
         var split = options.HoldoutFraction > 0 && data.Count >= 10;
         if (split)
         {
+            using var splitting = RecommenderTelemetry.Source.StartActivity("training.split");
             (train, holdout) = DatasetSplit.Holdout(data, options.HoldoutFraction, parameters.Seed);
         }
 
@@ -138,16 +159,29 @@ public sealed partial class TrainingPipeline(
         {
             // A handful of held-out ratings is too noisy to choose the epoch count; train the configured epochs then.
             var evaluationParameters = holdout.Count < MinHoldoutForEarlyStopping ? parameters with { EarlyStoppingPatience = 0 } : parameters;
-            var evaluation = await Task.Run(() => trainerFactory(evaluationParameters).Fit(train, holdout, r => Log(version, "holdout", evaluationParameters.Epochs, r, history), cancellationToken), cancellationToken);
-            metrics = Evaluator.Evaluate(evaluation.Model, holdout, maxRankingUsers: MaxRankingUsers);
-            evidence = Compare(evaluation.Model, current?.Model, holdout, metrics);
+            TrainingResult evaluation;
+            using (RecommenderTelemetry.Source.StartActivity("training.train"))
+            {
+                evaluation = await Task.Run(() => trainerFactory(evaluationParameters).Fit(train, holdout, r => Log(version, "holdout", evaluationParameters.Epochs, r, history), cancellationToken), cancellationToken);
+            }
+
+            using (RecommenderTelemetry.Source.StartActivity("training.evaluate"))
+            {
+                metrics = Evaluator.Evaluate(evaluation.Model, holdout, maxRankingUsers: MaxRankingUsers);
+                evidence = Compare(evaluation.Model, current?.Model, holdout, metrics);
+            }
+
             finalParameters = parameters with { Epochs = Math.Max(1, evaluation.BestEpoch), EarlyStoppingPatience = 0 };
         }
 
+        using var finalFit = RecommenderTelemetry.Source.StartActivity("training.final_fit");
         var final = await Task.Run(() => trainerFactory(finalParameters).Fit(data, null, r => Log(version, "final fit", finalParameters.Epochs, r, metrics is null ? history : null), cancellationToken), cancellationToken);
         var trainedAt = time.GetUtcNow();
         var model = final.Model.WithInfo(version, trainedAt, metrics);
+        finalFit?.Dispose();
+        using var rankingFit = RecommenderTelemetry.Source.StartActivity("training.ranking");
         var ranking = await Task.Run(() => TrainRanking(data, train, holdout, current?.Ranking, parameters, cancellationToken), cancellationToken);
+        rankingFit?.Dispose();
         var record = new RunRecord(data.Count, data.Users.Count, data.Items.Count, history, clock.Elapsed.TotalSeconds, ranking.Popularity, tuning);
         return await publisher.PublishTrainedAsync(
             new PublishCandidate(

@@ -15,9 +15,14 @@ public sealed partial class RatingWriter
     /// does. Applying takes the write lock and copies the staged ratings in primary-key order, for at most
     /// Limits:ImportApplyTimeout: past it the statement is interrupted, the transaction rolls back and nothing is stored.
     /// </remarks>
-    public Task<WriteResult<ImportCounts>> ImportAsync(
-        TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken) =>
-        RunAsync(db => ImportAsync(db, body, format, check, cancellationToken), cancellationToken);
+    public async Task<WriteResult<ImportCounts>> ImportAsync(
+        TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = await RunAsync(db => ImportAsync(db, body, format, check, cancellationToken), cancellationToken);
+        Measure("import", started, result.Failure is null ? result.Value.Imported : 0);
+        return result;
+    }
 
     private async Task<WriteResult<ImportCounts>> ImportAsync(
         RecommenderDbContext db, TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken)

@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using System.Diagnostics;
 using Recommender.Api.Options;
+using Recommender.Api.Telemetry;
 using Recommender.Api.Training;
 using Recommender.Data;
 
@@ -33,7 +35,7 @@ public sealed partial class RatingWriter(
 
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
 
-    private sealed record PendingWrite(RatingInput Rating, TaskCompletionSource<WriteResult<bool>> Done);
+    private sealed record PendingWrite(RatingInput Rating, TaskCompletionSource<WriteResult<bool>> Done, long Started);
 
     /// <summary>What a change did inside its transaction; nothing is committed unless <see cref="Commit"/>.</summary>
     private sealed record Change<T>(T Value, bool Commit = true, IEnumerable<string>? Changed = null, IEnumerable<string>? Deleted = null);
@@ -42,18 +44,35 @@ public sealed partial class RatingWriter(
     public Task<WriteResult<bool>> WriteAsync(RatingInput rating)
     {
         var done = new TaskCompletionSource<WriteResult<bool>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return _queue.Writer.TryWrite(new PendingWrite(rating, done))
+        return _queue.Writer.TryWrite(new PendingWrite(rating, done, Stopwatch.GetTimestamp()))
             ? done.Task
             : Task.FromResult<WriteResult<bool>>(new WriteFailure(WriteFailureKind.ShuttingDown, "The service is shutting down; the rating was not stored."));
     }
 
     /// <summary>Stores every rating in one transaction, all or nothing. The pairs must be distinct.</summary>
-    public Task<WriteResult<RatingCounts>> WriteBatchAsync(IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken) =>
-        RunAsync(db => CommitAsync(db, async (version, token) =>
+    public async Task<WriteResult<RatingCounts>> WriteBatchAsync(IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = await RunAsync(db => CommitAsync(db, async (version, token) =>
         {
             var created = (await UpsertAsync(db, version, ratings, token)).Count(c => c);
             return new Change<RatingCounts>(new(created, ratings.Count - created), Changed: ratings.Select(r => r.UserId).Distinct());
         }, cancellationToken), cancellationToken);
+        Measure("batch", started, result.Failure is null ? ratings.Count : 0);
+        return result;
+    }
+
+    /// <summary>Counts <paramref name="committed"/> ratings on <paramref name="path"/> and the write's duration, tagged ok or failed.</summary>
+    private static void Measure(string path, long started, long committed)
+    {
+        var tag = RecommenderTelemetry.Tag("path", path);
+        if (committed > 0)
+        {
+            RecommenderTelemetry.RatingsWritten.Add(committed, tag);
+        }
+
+        RecommenderTelemetry.WriteDuration.RecordSince(started, tag, RecommenderTelemetry.Tag("outcome", committed > 0 ? "ok" : "failed"));
+    }
 
     /// <summary>Deletes one rating; false (nothing changed) when there was none.</summary>
     public Task<WriteResult<bool>> DeleteRatingAsync(string userId, string itemId, CancellationToken cancellationToken) =>
@@ -123,6 +142,7 @@ public sealed partial class RatingWriter(
             logger.LogError(e, "A group of {Count} ratings could not be committed; none of them was stored", group.Count);
             foreach (var write in group)
             {
+                Measure("single", write.Started, 0);
                 write.Done.TrySetException(e);
             }
 
@@ -131,6 +151,7 @@ public sealed partial class RatingWriter(
 
         for (var n = 0; n < group.Count; n++)
         {
+            Measure("single", group[n].Started, result.Failure is null ? 1 : 0);
             group[n].Done.TrySetResult(result.Failure ?? (WriteResult<bool>)result.Value[n]);
         }
     }
