@@ -26,6 +26,7 @@ internal static class ServiceRegistration
         services.AddStartupOptions<ModelOptions, ModelOptionsValidator>(ModelOptions.SectionName);
         services.AddStartupOptions<DemoOptions>(DemoOptions.SectionName);
         services.AddStartupOptions<StoreOptions, StoreOptionsValidator>(StoreOptions.SectionName);
+        services.AddStartupOptions<NodeOptions, NodeOptionsValidator>(NodeOptions.SectionName);
         return services;
     }
 
@@ -74,7 +75,11 @@ internal static class ServiceRegistration
         services.AddSingleton<RankingTrainerFactory>(_ => RankingTrainer.Fit);
         services.AddSingleton<ModelPublisher>();
         services.AddSingleton<TrainingPipeline>();
+        services.AddSingleton<Cluster.ClusterDatabase>();
+        services.AddSingleton<Cluster.TrainerLease>();
+        services.AddSingleton<Cluster.ClusterFollower>();
         services.AddHostedService<DatabaseInitializer>();
+        services.AddHostedService(provider => provider.GetRequiredService<Cluster.ClusterFollower>());
         services.AddHostedService<TrainingWorker>();
         services.AddSingleton<Writes.StoreHealth>();
         services.AddSingleton<Writes.RatingWriter>();
