@@ -27,6 +27,7 @@ internal static class ServiceRegistration
         services.AddStartupOptions<DemoOptions>(DemoOptions.SectionName);
         services.AddStartupOptions<StoreOptions, StoreOptionsValidator>(StoreOptions.SectionName);
         services.AddStartupOptions<NodeOptions, NodeOptionsValidator>(NodeOptions.SectionName);
+        services.AddStartupOptions<RedisOptions, RedisOptionsValidator>(RedisOptions.SectionName);
         return services;
     }
 
@@ -80,6 +81,8 @@ internal static class ServiceRegistration
         services.AddSingleton<Cluster.ClusterFollower>();
         services.AddHostedService<DatabaseInitializer>();
         services.AddHostedService(provider => provider.GetRequiredService<Cluster.ClusterFollower>());
+        services.AddSingleton<Cluster.ClusterBus>();
+        services.AddHostedService(provider => provider.GetRequiredService<Cluster.ClusterBus>());
         services.AddHostedService<TrainingWorker>();
         services.AddSingleton<Writes.StoreHealth>();
         services.AddSingleton<Writes.RatingWriter>();

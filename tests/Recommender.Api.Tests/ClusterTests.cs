@@ -20,14 +20,26 @@ public sealed class ClusterTests
 {
     private const string Why = "nodes share their store through PostgreSQL";
 
+    /// <summary>A fact that needs PostgreSQL and the Redis server that <c>RECOMMENDER_TEST_REDIS</c> names (host:port).</summary>
+    public sealed class RedisFactAttribute : FactAttribute
+    {
+        public const string Variable = "RECOMMENDER_TEST_REDIS";
+
+        public RedisFactAttribute() => Skip = !TestStore.IsPostgres
+            ? "PostgreSQL and Redis only; this run's store is SQLite."
+            : string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)) ? $"Redis only: {Variable} names no Redis server." : null;
+    }
+
     /// <summary>A node on <paramref name="store"/>'s database, with a snapshot folder of its own.</summary>
-    private static RecommenderApp Node(StoreDirectory store, string role, string name, Action<IServiceCollection>? services = null, string poll = "00:00:00.050") =>
+    private static RecommenderApp Node(
+        StoreDirectory store, string role, string name, Action<IServiceCollection>? services = null, string poll = "00:00:00.050", string? redis = null) =>
         new(store: store, services: services, settings: new()
         {
             ["Node:Role"] = role,
             ["Node:PollInterval"] = poll,
             ["Node:LockInterval"] = "00:00:00.100",
             ["Model:Directory"] = Path.Combine(store.Path, name),
+            ["Redis:Connection"] = redis,
         });
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 30)
@@ -263,6 +275,66 @@ public sealed class ClusterTests
         Assert.True(seen < TimeSpan.FromSeconds(1), $"the other node saw the write after {seen.TotalMilliseconds:F0} ms");
         Assert.NotEqual(recommendationsBefore, await trainerClient.GetStringAsync("/api/users/Hermione/recommendations?count=20&strategy=rating"));
         Assert.Equal(1, await TrainingTests.VersionAsync(trainerClient));
+    }
+
+    [PostgresOnlyFact(Why)]
+    public async Task RedisThatDoesNotAnswer_FailsNoWriteAndNoRead_AndNodesKeepPolling()
+    {
+        using var store = new StoreDirectory();
+        // Nothing listens on port 1.
+        using var trainer = Node(store, "trainer", "t", redis: "127.0.0.1:1,connectTimeout=200");
+        var trainerClient = trainer.CreateClient();
+        await trainer.WaitForModelAsync();
+        using var api = Node(store, "api", "r", redis: "127.0.0.1:1,connectTimeout=200");
+        var apiClient = api.CreateClient();
+        await WaitUntilAsync(() => api.Models.Current is not null, "the api node serves version 1");
+        Assert.False(api.Services.GetRequiredService<ClusterBus>().Connected);
+        var before = await TrainingTests.PredictAsync(trainerClient, "Hermione", "Back in Black");
+
+        for (var n = 0; n < 20; n++)
+        {
+            (await apiClient.PostAsJsonAsync("/api/ratings", new { userId = "Hermione", itemId = "Survivor", rating = 0.5 + n % 10 * 0.5 })).EnsureSuccessStatusCode();
+            (await apiClient.GetAsync("/api/users/Hermione/recommendations")).EnsureSuccessStatusCode();
+        }
+
+        (await apiClient.PostAsJsonAsync("/api/ratings", new { userId = "Hermione", itemId = "Another One Bites the Dust", rating = 5 })).EnsureSuccessStatusCode();
+        var clock = Stopwatch.StartNew();
+        while (Math.Abs(await TrainingTests.PredictAsync(trainerClient, "Hermione", "Back in Black") - before) < 0.01)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the write never reached the other node by polling");
+            await Task.Delay(10);
+        }
+    }
+
+    [RedisFact]
+    public async Task WithRedis_NodesHearOfWritesAndVersions_LongBeforeTheirNextPoll()
+    {
+        using var store = new StoreDirectory();
+        var redis = Environment.GetEnvironmentVariable(RedisFactAttribute.Variable)!;
+        using var trainer = Node(store, "trainer", "t", poll: "00:01:00", redis: redis);
+        var trainerClient = trainer.CreateClient();
+        await trainer.WaitForModelAsync();
+        using var api = Node(store, "api", "r", poll: "00:01:00", redis: redis);
+        var apiClient = api.CreateClient();
+        Assert.Equal(1, api.Models.Current?.Model.Version);
+        Assert.True(api.Services.GetRequiredService<ClusterBus>().Connected);
+        Assert.True(trainer.Services.GetRequiredService<ClusterBus>().Connected);
+        var before = await TrainingTests.PredictAsync(trainerClient, "Hermione", "Back in Black");
+
+        // A write through the api node: the trainer node folds Hermione in on the announcement, not a poll a minute away.
+        var clock = Stopwatch.StartNew();
+        (await apiClient.PostAsJsonAsync("/api/ratings", new { userId = "Hermione", itemId = "Another One Bites the Dust", rating = 5 })).EnsureSuccessStatusCode();
+        while (Math.Abs(await TrainingTests.PredictAsync(trainerClient, "Hermione", "Back in Black") - before) < 0.01)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the announcement never arrived");
+            await Task.Delay(10);
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the trainer node saw the write after {clock.Elapsed.TotalMilliseconds:F0} ms");
+
+        // A version the trainer publishes reaches the api node on its announcement.
+        Assert.Equal(TrainingOutcome.Published, await trainer.RetrainAsync(trainerClient));
+        await WaitUntilAsync(() => api.Models.Current!.Model.Version == 2, "the api node serves version 2", seconds: 20);
     }
 
     /// <summary>A trainer that waits for <see cref="Release"/> before fitting, while <see cref="Holding"/>.</summary>

@@ -24,6 +24,7 @@ public sealed partial class RatingWriter(
     IDbContextFactory<RecommenderDbContext> dbFactory,
     FreshUsers freshUsers,
     TrainingTrigger trigger,
+    Cluster.ClusterBus bus,
     StoreHealth health,
     TimeProvider time,
     IOptions<LimitsOptions> limits,
@@ -173,11 +174,13 @@ public sealed partial class RatingWriter(
         if (done.Changed is { } changed)
         {
             freshUsers.MarkChanged(changed);
+            bus.AnnounceUsers(changed);
         }
 
         if (done.Deleted is { } deleted)
         {
             freshUsers.MarkDeleted(deleted);
+            bus.AnnounceUsers(deleted);
         }
 
         trigger.RatingsChanged();
