@@ -23,6 +23,7 @@ builder.Services.AddRecommenderSecurity();
 
 var app = builder.Build();
 
+app.UseDrain();
 app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

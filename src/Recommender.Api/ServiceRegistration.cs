@@ -76,6 +76,8 @@ internal static class ServiceRegistration
         services.AddSingleton<RankingTrainerFactory>(_ => RankingTrainer.Fit);
         services.AddSingleton<ModelPublisher>();
         services.AddSingleton<TrainingPipeline>();
+        services.AddSingleton<Drain>();
+        services.AddHostedService(provider => provider.GetRequiredService<Drain>());
         services.AddSingleton<Cluster.ClusterDatabase>();
         services.AddSingleton<Cluster.TrainerLease>();
         services.AddSingleton<Cluster.ClusterFollower>();

@@ -29,6 +29,12 @@ public sealed class NodeOptions
     /// <summary>How often a trainer without the lock tries to take it, and the holder checks it still holds it.</summary>
     public TimeSpan LockInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// On SIGTERM, how long to keep answering while reporting not ready before the server stops (zero: stop at once).
+    /// Behind a proxy, a little more than its health check's or connection reuse's reaction time.
+    /// </summary>
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>True for the roles that share the store with other processes.</summary>
     public bool Clustered => Role != NodeRole.All;
 }
@@ -56,6 +62,11 @@ internal sealed class NodeOptionsValidator(IConfiguration configuration) : IVali
         if (options.LockInterval < TimeSpan.FromMilliseconds(10) || options.LockInterval > TimeSpan.FromMinutes(1))
         {
             errors.Add("Node:LockInterval must be between 00:00:00.010 and 00:01:00.");
+        }
+
+        if (options.DrainDelay < TimeSpan.Zero || options.DrainDelay > TimeSpan.FromSeconds(20))
+        {
+            errors.Add("Node:DrainDelay must be between 00:00:00 and 00:00:20 (the host gives a stop 30 s).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
