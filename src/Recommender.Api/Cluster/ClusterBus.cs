@@ -10,7 +10,8 @@ namespace Recommender.Api.Cluster;
 /// <summary>
 /// Announcements between nodes over Redis pub/sub, when <c>Redis:Connection</c> is set on an api or trainer node: the
 /// trainer announces each version it publishes, every node the users its writes changed. A node that hears of a version
-/// polls the store at once (<see cref="ClusterFollower.Wake"/>); one that hears of users marks them for fold-in at once.
+/// polls the store at once (<see cref="ClusterFollower.Wake"/>); one that hears of users marks them for fold-in at once
+/// (the next poll confirms them, and catches deletions and announcements "poll" stands for).
 /// </summary>
 /// <remarks>
 /// Pub/sub loses messages (a node that is disconnected hears nothing), so it only makes nodes react sooner: polling stays
@@ -148,7 +149,7 @@ public sealed class ClusterBus(
             // Not ours to read: the poll catches up.
         }
 
-        follower.Wake();
+        // No wake-up here: under a write load that would poll the store continuously; the next poll confirms.
     }
 
     private bool IsOwn(RedisValue message, out string body)
