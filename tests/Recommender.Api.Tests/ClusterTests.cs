@@ -208,6 +208,15 @@ public sealed class ClusterTests
         await WaitUntilAsync(() => api.Models.Current!.Model.Version == 2, "the api node serves version 2");
         Assert.Equal(2, await TrainingTests.VersionAsync(apiClient));
         await ProblemAssert.IsProblemAsync(await apiClient.PostAsync("/api/model/versions/1/activate", null), HttpStatusCode.Conflict, "Node:Role all");
+
+        // The replica's folder keeps the serving snapshot and the one before; the store keeps the versions.
+        (await apiClient.PostAsJsonAsync("/api/ratings", new { userId = "Hermione", itemId = "Survivor", rating = 2 })).EnsureSuccessStatusCode();
+        Assert.Equal(TrainingOutcome.Published, await trainer.RetrainAsync(trainerClient));
+        await WaitUntilAsync(() => api.Models.Current!.Model.Version == 3, "the api node serves version 3");
+        await WaitUntilAsync(() => Directory.GetFiles(Path.Combine(store.Path, "r"), "model-*.bin").Length == 2, "the replica keeps two snapshots", seconds: 10);
+        Assert.Equal(
+            ["model-00000002.bin", "model-00000003.bin"],
+            Directory.GetFiles(Path.Combine(store.Path, "r"), "model-*.bin").Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [PostgresOnlyFact(Why)]

@@ -167,6 +167,10 @@ public sealed class ClusterFollower(
             dataVersion = await db.ModelVersions.AsNoTracking().Where(v => v.Version == version).Select(v => v.DataVersion).SingleAsync(cancellationToken);
         }
 
-        await publisher.FollowAsync(new ServingModel(model, dataVersion, ranking), cancellationToken);
+        if (await publisher.FollowAsync(new ServingModel(model, dataVersion, ranking), cancellationToken))
+        {
+            // The store keeps the versions; this folder keeps what serves and the one before (a rollback in memory).
+            snapshots.DeleteAllBut(new HashSet<long> { version, store.Previous?.Model.Version ?? version });
+        }
     }
 }
