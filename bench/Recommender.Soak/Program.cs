@@ -1,6 +1,6 @@
 // Sustained mixed load against a running Recommender.Api on loopback, then a check that no acknowledged write was lost.
 // Usage: Recommender.Soak BASE_URL SECONDS [WORKERS]   (X-API-Key from SOAK_API_KEY when set)
-// The last line printed is always: requests N, 5xx N, lost writes N
+// The last line printed is always: requests N, 5xx N, lost writes N (before it, when there were any: when each 5xx came)
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -42,12 +42,12 @@ async Task<int> SendAsync(Func<Task<HttpResponseMessage>> send)
     {
         using var response = await send();
         await response.Content.ReadAsByteArrayAsync();
-        stats.Record((int)response.StatusCode, clock.Elapsed);
+        stats.Record((int)response.StatusCode, clock.Elapsed, deadline.Elapsed);
         return (int)response.StatusCode;
     }
     catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
     {
-        stats.Record(0, clock.Elapsed);
+        stats.Record(0, clock.Elapsed, deadline.Elapsed);
         return 0;
     }
 }
@@ -142,6 +142,11 @@ foreach (var user in ledgers.SelectMany(l => l.Keys).Select(k => k.User).Distinc
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{elapsed.TotalSeconds:F1} s, {workers} workers, {stats.Requests / elapsed.TotalSeconds:F0} requests/s, p50 {stats.Percentile(0.5):F1} ms, p99 {stats.Percentile(0.99):F1} ms, max {stats.Percentile(1):F1} ms"));
 Console.WriteLine($"status codes: {string.Join(", ", stats.ByStatus.OrderBy(s => s.Key).Select(s => $"{(s.Key == 0 ? "no answer" : s.Key.ToString(CultureInfo.InvariantCulture))} × {s.Value}"))}; retrains asked {stats.Retrains}; acknowledged pairs checked {checkedPairs}");
+if (stats.ServerErrorTimes.Count > 0)
+{
+    Console.WriteLine($"5xx at seconds: {string.Join(" ", stats.ServerErrorTimes.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))}");
+}
+
 Console.WriteLine($"requests {stats.Requests}, 5xx {stats.ServerErrors}, lost writes {lost}");
 return stats.ServerErrors == 0 && lost == 0 && !stats.ByStatus.ContainsKey(0) ? 0 : 1;
 
@@ -158,12 +163,20 @@ internal sealed class Stats
 
     public int ServerErrors { get; private set; }
 
-    public void Record(int status, TimeSpan elapsed)
+    /// <summary>When each 5xx was answered, in seconds since the load started.</summary>
+    public List<double> ServerErrorTimes { get; } = [];
+
+    public void Record(int status, TimeSpan elapsed, TimeSpan at)
     {
         lock (_lock)
         {
             Requests++;
             ServerErrors += status >= 500 ? 1 : 0;
+            if (status >= 500)
+            {
+                ServerErrorTimes.Add(at.TotalSeconds);
+            }
+
             ByStatus[status] = ByStatus.GetValueOrDefault(status) + 1;
             _milliseconds.Add(elapsed.TotalMilliseconds);
         }

@@ -3,11 +3,13 @@ using Recommender.Api.Training;
 
 namespace Recommender.Api;
 
-/// <summary>Ready once a model can answer queries.</summary>
-internal sealed class ModelReadyHealthCheck(ModelStore store) : IHealthCheck
+/// <summary>Ready once a model can answer queries, and until the node starts to stop.</summary>
+internal sealed class ModelReadyHealthCheck(ModelStore store, Startup.Drain drain) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(store.Current is { } serving
+        Task.FromResult(drain.Draining
+            ? HealthCheckResult.Unhealthy("The node is stopping (draining).")
+            : store.Current is { } serving
             ? HealthCheckResult.Healthy($"Serving model version {serving.Model.Version}.")
             : HealthCheckResult.Unhealthy("No model has been trained yet."));
 }

@@ -25,6 +25,7 @@ builder.Services.AddRecommenderTelemetry(builder.Configuration);
 
 var app = builder.Build();
 
+app.UseDrain();
 app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

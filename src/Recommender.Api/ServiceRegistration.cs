@@ -26,6 +26,8 @@ internal static class ServiceRegistration
         services.AddStartupOptions<ModelOptions, ModelOptionsValidator>(ModelOptions.SectionName);
         services.AddStartupOptions<DemoOptions>(DemoOptions.SectionName);
         services.AddStartupOptions<StoreOptions, StoreOptionsValidator>(StoreOptions.SectionName);
+        services.AddStartupOptions<NodeOptions, NodeOptionsValidator>(NodeOptions.SectionName);
+        services.AddStartupOptions<RedisOptions, RedisOptionsValidator>(RedisOptions.SectionName);
         return services;
     }
 
@@ -74,7 +76,15 @@ internal static class ServiceRegistration
         services.AddSingleton<RankingTrainerFactory>(_ => RankingTrainer.Fit);
         services.AddSingleton<ModelPublisher>();
         services.AddSingleton<TrainingPipeline>();
+        services.AddSingleton<Drain>();
+        services.AddHostedService(provider => provider.GetRequiredService<Drain>());
+        services.AddSingleton<Cluster.ClusterDatabase>();
+        services.AddSingleton<Cluster.TrainerLease>();
+        services.AddSingleton<Cluster.ClusterFollower>();
         services.AddHostedService<DatabaseInitializer>();
+        services.AddHostedService(provider => provider.GetRequiredService<Cluster.ClusterFollower>());
+        services.AddSingleton<Cluster.ClusterBus>();
+        services.AddHostedService(provider => provider.GetRequiredService<Cluster.ClusterBus>());
         services.AddHostedService<TrainingWorker>();
         services.AddSingleton<Writes.StoreHealth>();
         services.AddSingleton<Writes.RatingWriter>();

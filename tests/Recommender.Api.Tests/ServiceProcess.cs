@@ -134,6 +134,20 @@ internal sealed partial class ServiceProcess : IDisposable
         return new Contract.OpenApiContract(await client.GetStringAsync("/swagger/v1/swagger.json"));
     }
 
+    /// <summary>SIGTERM: the host stops gracefully, as under a process manager's or an orchestrator's stop.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+            Assert.Equal(0, kill.ExitCode);
+        }
+    }
+
+    /// <summary>Waits for the process to exit by itself.</summary>
+    public Task WaitForExitAsync() => _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+
     /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or an OOM kill.</summary>
     public void Kill()
     {

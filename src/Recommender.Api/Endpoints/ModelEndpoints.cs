@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
+using Recommender.Api.Options;
 using Recommender.Api.Training;
 using Recommender.Core.Model;
 using Recommender.Data;
@@ -20,13 +22,14 @@ public static class ModelEndpoints
         group.MapGet("/versions", GetModelVersions).WithName(nameof(GetModelVersions))
             .WithSummary("Every training run, newest first: published versions (active, kept, pruned) and rejected or failed runs.");
         group.MapPost("/retrain", PostRetrain).WithName(nameof(PostRetrain)).RequireAuthorization(ApiKeyPolicies.Admin)
-            .WithSummary("Ask for a training run now (it runs even when no rating changed, and a model it publishes ends a pin). force=true publishes a finite model even if the quality gate refuses it, and records who asked. 202: poll GET /api/model.");
+            .WithSummary("Ask for a training run now (it runs even when no rating changed, and a model it publishes ends a pin). force=true publishes a finite model even if the quality gate refuses it, and records who asked. 202: poll GET /api/model. 409 on an api node (Node:Role api), which never trains: ask a trainer node.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/versions/{version:long}/activate", PostActivateVersion).WithName(nameof(PostActivateVersion)).RequireAuthorization(ApiKeyPolicies.Admin)
             .WithSummary("Serve a kept version again (roll back or forward) and pin it: automatic training runs leave it serving until a manual retrain publishes or DELETE /api/model/pin.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapDelete("/pin", DeletePin).WithName(nameof(DeletePin)).RequireAuthorization(ApiKeyPolicies.Admin)
             .WithSummary("End the pin set by an activation: the next automatic training run may replace the serving version.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -81,8 +84,17 @@ public static class ModelEndpoints
         return TypedResults.Ok(rows.Select(ModelMapping.ToResponse).ToList());
     }
 
-    public static Accepted<TrainingStateResponse> PostRetrain(TrainingTrigger trigger, TrainingStatus status, HttpContext context, bool force = false)
+    public static Results<Accepted<TrainingStateResponse>, ProblemHttpResult> PostRetrain(
+        TrainingTrigger trigger, TrainingStatus status, IOptions<NodeOptions> node, HttpContext context, bool force = false)
     {
+        if (node.Value.Role == NodeRole.Api)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "This node does not train.",
+                detail: "This node's Node:Role is api: it never trains. Ask a trainer node (Node:Role trainer); the one holding the trainer lock runs it.");
+        }
+
         trigger.Request(TrainingReason.Manual, force ? context.User.Identity?.Name ?? "(no API key)" : null);
         return TypedResults.Accepted("/api/model", new TrainingStateResponse
         {
@@ -95,8 +107,13 @@ public static class ModelEndpoints
     }
 
     public static async Task<Results<Ok<ModelVersionResponse>, ProblemHttpResult>> PostActivateVersion(
-        long version, ModelPublisher publisher, CancellationToken cancellationToken)
+        long version, ModelPublisher publisher, IOptions<NodeOptions> node, CancellationToken cancellationToken)
     {
+        if (node.Value.Clustered)
+        {
+            return NotInCluster();
+        }
+
         var activation = await publisher.ActivateAsync(version, cancellationToken);
         return activation switch
         {
@@ -107,8 +124,20 @@ public static class ModelEndpoints
         };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeletePin(ModelPublisher publisher, CancellationToken cancellationToken) =>
-        await publisher.UnpinAsync(cancellationToken)
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeletePin(
+        ModelPublisher publisher, IOptions<NodeOptions> node, CancellationToken cancellationToken) =>
+        node.Value.Clustered
+            ? NotInCluster()
+            : await publisher.UnpinAsync(cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Nothing is pinned.", detail: "No version is pinned: automatic training runs may already replace the serving version.");
+
+    /// <summary>
+    /// Activation and pins are one process's choices; in a cluster <c>model_current</c> only moves forward, to versions the
+    /// trainer publishes.
+    /// </summary>
+    private static ProblemHttpResult NotInCluster() => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict,
+        title: "Not available in a cluster.",
+        detail: "Activating a version and pins are available with Node:Role all only: in a cluster the current model moves only forward, to the versions the elected trainer publishes.");
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Recommender.Api.Cluster;
 using Recommender.Api.Options;
 using Recommender.Api.Training;
 using Recommender.Data;
@@ -17,6 +18,8 @@ public sealed class DatabaseInitializer(
     SnapshotStore snapshots,
     ModelPublisher publisher,
     IOptions<DemoOptions> demo,
+    IOptions<NodeOptions> node,
+    ClusterFollower follower,
     TimeProvider time,
     ILogger<DatabaseInitializer> logger) : IHostedService
 {
@@ -24,7 +27,8 @@ public sealed class DatabaseInitializer(
     {
         // Reading a large snapshot takes a while; start on the newest one (almost always the active one) while the
         // database is migrated.
-        var newest = snapshots.NewestVersion();
+        var clustered = node.Value.Clustered;
+        var newest = clustered ? null : snapshots.NewestVersion();
         var preload = newest is { } v ? Task.Run(() => { var (model, ranking, problem) = snapshots.Load(v); return (v, model, ranking, problem); }, cancellationToken) : null;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         foreach (var warning in await StoreSetup.MigrateAsync(db, cancellationToken))
@@ -34,7 +38,21 @@ public sealed class DatabaseInitializer(
 
         if (demo.Value.Seed && !await db.Users.AnyAsync(cancellationToken) && !await db.Ratings.AnyAsync(cancellationToken))
         {
-            await SeedDemoAsync(db, cancellationToken);
+            try
+            {
+                await SeedDemoAsync(db, cancellationToken);
+            }
+            catch (DbUpdateException) when (clustered)
+            {
+                logger.LogInformation("Another node loaded the notebook demo first");
+            }
+        }
+
+        if (clustered)
+        {
+            // A node of a cluster serves what model_current points to, read from the store; never its own folder's choice.
+            await follower.SyncAsync(cancellationToken);
+            return;
         }
 
         await publisher.LoadAtStartAsync(preload, cancellationToken);

@@ -155,6 +155,19 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     }
 
     /// <summary>
+    /// Marks what other nodes changed (<paramref name="changes"/>, read since the last data version this node saw) without
+    /// forgetting anything: their users are folded in on their next query here too.
+    /// </summary>
+    public void Merge(FactorModel? model, StoreChanges changes)
+    {
+        MarkChanged(changes.Changed);
+        if (changes.PresentUsers is { } present && model is not null)
+        {
+            MarkDeleted(model.Users.Ids.Where(id => !present.Contains(id) && !_deleted.ContainsKey(id)));
+        }
+    }
+
+    /// <summary>
     /// The vector that serves <paramref name="userId"/> under <paramref name="serving"/>, or null when the store has
     /// no such user.
     /// </summary>

@@ -163,6 +163,38 @@ public sealed partial class ModelPublisher
         }
     }
 
+    /// <summary>
+    /// On an api or trainer node: serves <paramref name="serving"/>, the version <c>model_current</c> points to, read
+    /// from the store and verified. Warmed before it serves; never replaces a newer version. False when it did not swap.
+    /// </summary>
+    public async Task<bool> FollowAsync(ServingModel serving, CancellationToken cancellationToken)
+    {
+        if (store.Current?.Model.Version >= serving.Model.Version)
+        {
+            return false;
+        }
+
+        await Task.Run(() => serving.Warm(threads: 1, cancellationToken), cancellationToken);
+        await store.PublishGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (store.Current?.Model.Version >= serving.Model.Version)
+            {
+                return false;
+            }
+
+            await freshUsers.RebaseAsync(serving, cancellationToken);
+            store.Publish(serving);
+        }
+        finally
+        {
+            store.PublishGate.Release();
+        }
+
+        logger.LogInformation("Serving version {Version}, published by the trainer", serving.Model.Version);
+        return true;
+    }
+
     private static Task MarkUnservableAsync(RecommenderDbContext db, long version, string error, CancellationToken cancellationToken) =>
         db.ModelVersions.Where(v => v.Version == version).ExecuteUpdateAsync(
             s => s.SetProperty(v => v.State, ModelState.Failed).SetProperty(v => v.Error, error), cancellationToken);

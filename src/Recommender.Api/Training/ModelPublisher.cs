@@ -2,6 +2,8 @@ using Recommender.Api.Telemetry;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using Recommender.Api.Cluster;
 using Recommender.Api.Options;
 using Recommender.Core.Model;
 using Recommender.Core.Ranking;
@@ -87,8 +89,13 @@ public sealed partial class ModelPublisher(
     IOptions<TrainingOptions> trainingOptions,
     IOptions<RankingOptions> rankingOptions,
     IOptions<ModelOptions> modelOptions,
+    IOptions<NodeOptions> nodeOptions,
+    TrainerLease lease,
+    ClusterDatabase cluster,
     ILogger<ModelPublisher> logger)
 {
+    private bool Clustered => nodeOptions.Value.Clustered;
+
     /// <summary>Gates <paramref name="candidate"/> and, when it passes, makes it the serving model.</summary>
     public async Task<(TrainingOutcome Outcome, string? Error)> PublishTrainedAsync(
         PublishCandidate candidate, int warmThreads, CancellationToken cancellationToken)
@@ -118,6 +125,12 @@ public sealed partial class ModelPublisher(
 
         using var publish = RecommenderTelemetry.Source.StartActivity("training.publish");
         snapshots.Save(model, candidate.Ranking);
+        if (Clustered && await ShareSnapshotAsync(model.Version, cancellationToken) is { } unshared)
+        {
+            snapshots.Delete(model.Version);
+            return (TrainingOutcome.Rejected, unshared);
+        }
+
         var serving = new ServingModel(model, candidate.DataVersion, candidate.Ranking);
         await Task.Run(() => serving.Warm(warmThreads, cancellationToken), cancellationToken);
         await store.PublishGate.WaitAsync(cancellationToken);
@@ -134,7 +147,22 @@ public sealed partial class ModelPublisher(
             }
 
             var unpin = candidate.Reason == TrainingReason.Manual;
-            await RecordAsync(candidate, ModelState.Active, null, note, cancellationToken, unpin);
+            if (!Clustered)
+            {
+                await RecordAsync(candidate, ModelState.Active, null, note, cancellationToken, unpin);
+            }
+            else if (!await lease.InTransactionAsync(
+                async (db, transaction, epoch) =>
+                    await ClusterStore.MoveCurrentAsync((NpgsqlConnection)db.Database.GetDbConnection(), transaction, model.Version, epoch, cancellationToken)
+                    && await WriteRecordAsync(db, candidate, ModelState.Active, null, note, cancellationToken, unpin),
+                cancellationToken))
+            {
+                // Fenced: the lock was lost (another trainer may hold it now), or a newer version is already current.
+                var fenced = $"Version {model.Version} was not published: this trainer no longer holds the trainer lock, or a newer version is current.";
+                logger.LogWarning("{Reason}", fenced);
+                return (TrainingOutcome.Rejected, fenced);
+            }
+
             store.Publish(serving);
             if (unpin)
             {
@@ -217,9 +245,17 @@ public sealed partial class ModelPublisher(
     private async Task RecordAsync(
         PublishCandidate candidate, ModelState state, string? error, string? note, CancellationToken cancellationToken, bool unpin = false)
     {
-        var model = candidate.Model;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await WriteRecordAsync(db, candidate, state, error, note, cancellationToken, unpin);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Records a run's version row (and, for an active one, the state change) in <paramref name="db"/>'s transaction.</summary>
+    private static async Task<bool> WriteRecordAsync(
+        RecommenderDbContext db, PublishCandidate candidate, ModelState state, string? error, string? note, CancellationToken cancellationToken, bool unpin)
+    {
+        var model = candidate.Model;
         if (state == ModelState.Active)
         {
             await db.ModelVersions.Where(v => v.State == ModelState.Active)
@@ -259,7 +295,26 @@ public sealed partial class ModelPublisher(
         }));
         db.ModelVersions.Add(row);
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// A trainer node's step before the pointer moves: checks that it still holds the trainer lock and stores the
+    /// snapshot in PostgreSQL, where every node reads it. Why it must not publish, or null.
+    /// </summary>
+    private async Task<string?> ShareSnapshotAsync(long version, CancellationToken cancellationToken)
+    {
+        if (!await lease.CheckAsync(cancellationToken))
+        {
+            var fenced = $"Version {version} was not published: this trainer no longer holds the trainer lock.";
+            logger.LogWarning("{Reason}", fenced);
+            return fenced;
+        }
+
+        await using var connection = await cluster.OpenAsync(cancellationToken);
+        var header = await ClusterStore.SaveSnapshotAsync(connection, version, snapshots.PathOf(version), cancellationToken);
+        logger.LogInformation("Stored the snapshot of version {Version} in the store: {Bytes} bytes, SHA-256 {Checksum}", version, header.Length, header.Checksum);
+        return null;
     }
 
     /// <summary>Keeps the newest <see cref="ModelOptions.KeepVersions"/> published snapshots and the active one.</summary>
@@ -278,5 +333,10 @@ public sealed partial class ModelPublisher(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        if (Clustered && stale.Count > 0)
+        {
+            await using var connection = await cluster.OpenAsync(cancellationToken);
+            await ClusterStore.DeleteSnapshotsAsync(connection, [.. stale.Select(v => v.Version)], cancellationToken);
+        }
     }
 }

@@ -37,6 +37,24 @@ public sealed class SnapshotStore(IOptions<ModelOptions> options, IHostEnvironme
         return newest;
     }
 
+    /// <summary>Deletes every snapshot file except those of <paramref name="keep"/> (a node that follows a cluster keeps no history).</summary>
+    public void DeleteAllBut(IReadOnlySet<long> keep)
+    {
+        if (!Directory.Exists(_directory))
+        {
+            return;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(_directory, "model-*.bin"))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            if (long.TryParse(name.AsSpan("model-".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var version) && !keep.Contains(version))
+            {
+                Delete(version);
+            }
+        }
+    }
+
     /// <summary>Writes a version's snapshot: the rating model, then its ranking model when it has one.</summary>
     public void Save(FactorModel model, RankingModel? ranking)
     {

@@ -41,6 +41,8 @@ public sealed partial class TrainingPipeline(
     IOptions<TrainingOptions> trainingOptions,
     IOptions<RankingOptions> rankingOptions,
     IOptions<RatingsOptions> ratingsOptions,
+    IOptions<NodeOptions> nodeOptions,
+    Cluster.ClusterDatabase cluster,
     TimeProvider time,
     ILogger<TrainingPipeline> logger)
 {
@@ -237,7 +239,15 @@ public sealed partial class TrainingPipeline(
     private async Task<long> NextVersionAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return (await db.ModelVersions.MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0) + 1;
+        var newest = await db.ModelVersions.MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0;
+        if (nodeOptions.Value.Clustered)
+        {
+            // A fenced trainer may have stored a snapshot that never became a version row: its number is never reused.
+            await using var connection = await cluster.OpenAsync(cancellationToken);
+            newest = Math.Max(newest, await ClusterStore.MaxSnapshotVersionAsync(connection, cancellationToken));
+        }
+
+        return newest + 1;
     }
 
     private async Task RecordFailureAsync(TrainingParameters parameters, string error, CancellationToken cancellationToken)

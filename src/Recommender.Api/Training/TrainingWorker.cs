@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Recommender.Api.Cluster;
 using Recommender.Api.Options;
 
 namespace Recommender.Api.Training;
@@ -6,11 +7,15 @@ namespace Recommender.Api.Training;
 /// <summary>
 /// Decides when to train: at start-up, on a manual request, after ratings change (debounced) and on the periodic
 /// interval. The run itself is <see cref="TrainingPipeline"/>; this loop only waits and calls it, one run at a time.
+/// An api node never trains; a trainer node trains only while it holds the trainer lock (<see cref="TrainerLease"/>),
+/// and runs at once when it takes the lock over (skipped when the current model covers the data).
 /// </summary>
 public sealed class TrainingWorker(
     TrainingPipeline pipeline,
     TrainingTrigger trigger,
     IOptions<TrainingOptions> options,
+    IOptions<NodeOptions> node,
+    TrainerLease lease,
     TimeProvider time,
     ILogger<TrainingWorker> logger) : BackgroundService
 {
@@ -19,7 +24,19 @@ public sealed class TrainingWorker(
         // Let the host finish starting before the first (possibly long) run.
         await Task.Yield();
         var settings = options.Value;
-        if (settings.TrainOnStart)
+        var role = node.Value.Role;
+        if (role == NodeRole.Api)
+        {
+            return;
+        }
+
+        if (role == NodeRole.Trainer)
+        {
+            // Stand by until this node holds the lock; then train as the lock's new holder.
+            await lease.HoldAsync(stoppingToken);
+            await pipeline.RunAsync(TrainingReason.DataChanged, stoppingToken);
+        }
+        else if (settings.TrainOnStart)
         {
             await pipeline.RunAsync(TrainingReason.DataChanged, stoppingToken);
         }
@@ -29,10 +46,27 @@ public sealed class TrainingWorker(
             ? trigger.Changes.WaitToReadAsync(stoppingToken).AsTask()
             : Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => false, TaskScheduler.Default);
         Task tick = NextTick(settings, stoppingToken);
+        Task check = NextLockCheck(role, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var ready = await Task.WhenAny(request, change, tick);
+            var ready = await Task.WhenAny(request, change, tick, check);
             stoppingToken.ThrowIfCancellationRequested();
+            if (role == NodeRole.Trainer)
+            {
+                // Only the lock's holder trains: a node that lost it stands by until it holds it again.
+                var taken = await lease.HoldAsync(stoppingToken);
+                if (ready == check)
+                {
+                    check = NextLockCheck(role, stoppingToken);
+                    if (!taken)
+                    {
+                        continue;
+                    }
+
+                    await pipeline.RunAsync(TrainingReason.DataChanged, stoppingToken);
+                    continue;
+                }
+            }
             if (ready == change)
             {
                 Drain();
@@ -86,6 +120,11 @@ public sealed class TrainingWorker(
         {
         }
     }
+
+    private Task NextLockCheck(NodeRole role, CancellationToken stoppingToken) =>
+        role == NodeRole.Trainer
+            ? Task.Delay(node.Value.LockInterval, time, stoppingToken)
+            : Task.Delay(Timeout.Infinite, stoppingToken);
 
     private Task NextTick(TrainingOptions settings, CancellationToken stoppingToken) =>
         settings.Interval > TimeSpan.Zero

@@ -26,6 +26,7 @@ public sealed partial class RatingWriter(
     IDbContextFactory<RecommenderDbContext> dbFactory,
     FreshUsers freshUsers,
     TrainingTrigger trigger,
+    Cluster.ClusterBus bus,
     StoreHealth health,
     TimeProvider time,
     IOptions<LimitsOptions> limits,
@@ -194,11 +195,13 @@ public sealed partial class RatingWriter(
         if (done.Changed is { } changed)
         {
             freshUsers.MarkChanged(changed);
+            bus.AnnounceUsers(changed);
         }
 
         if (done.Deleted is { } deleted)
         {
             freshUsers.MarkDeleted(deleted);
+            bus.AnnounceUsers(deleted);
         }
 
         trigger.RatingsChanged();
