@@ -18,22 +18,32 @@ source "$root/bench/datasets.sh"
 synthetic_sets cli "$work"
 
 field() { sed -nE "s/.*\"$1\":([0-9.eE+-]+).*/\1/p"; }
-cv() { # algorithm file -> "mean sd"
+cv() { # algorithm file -> "mean sd", or "diverged" when the trainer diverged (the notebook's rule can, on large sets)
   local line
-  line=$(cli cross-validate --input "$2" --folds "$folds" --algorithm "$1" --json 2>/dev/null | tail -1)
-  echo "$(field rmse <<<"$line") $(field rmseStdDev <<<"$line")"
+  if line=$(cli cross-validate --input "$2" --folds "$folds" --algorithm "$1" --json 2>/dev/null | tail -1) && [ -n "$line" ]; then
+    echo "$(field rmse <<<"$line") $(field rmseStdDev <<<"$line")"
+  else
+    echo "diverged"
+  fi
 }
 
 echo "| algorithm | shared split RMSE | CV on the training file | CV sparse/skewed | CV dense | CV large/noisy | mean CV |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for algorithm in ${ALGORITHMS:-biased-sgd als bayesian svdpp notebook}; do
-  split=$(cli evaluate --train "$train" --test "$test" --algorithm "$algorithm" --json 2>/dev/null | tail -1 | field rmse)
-  row="| \`$algorithm\` | $(printf '%.4f' "$split")"
+  split=$(cli evaluate --train "$train" --test "$test" --algorithm "$algorithm" --json 2>/dev/null | tail -1 | field rmse || true)
+  row="| \`$algorithm\` | $([ -n "$split" ] && printf '%.4f' "$split" || echo diverged)"
   sum=0
+  scored=0
   for set in "$train" "$work/sparse.csv" "$work/dense.csv" "$work/noisy.csv"; do
     read -r mean sd < <(cv "$algorithm" "$set")
-    row+=" | $(printf '%.4f ± %.4f' "$mean" "$sd")"
-    sum=$(awk -v a="$sum" -v b="$mean" 'BEGIN { print a + b }')
+    if [ "$mean" = diverged ]; then
+      row+=" | diverged"
+    else
+      row+=" | $(printf '%.4f ± %.4f' "$mean" "$sd")"
+      sum=$(awk -v a="$sum" -v b="$mean" 'BEGIN { print a + b }')
+      scored=$((scored + 1))
+    fi
   done
-  echo "$row | $(awk -v s="$sum" 'BEGIN { printf "%.4f", s / 4 }') |"
+  # The mean is over all four sets only when every set was scored.
+  echo "$row | $([ "$scored" -eq 4 ] && awk -v s="$sum" 'BEGIN { printf "%.4f", s / 4 }' || echo –) |"
 done

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics.Metrics;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -44,14 +45,35 @@ public sealed class ServiceGauges : IHostedService
             "Users whose ratings changed since the serving model's data (folded in on their next query).");
         meter.CreateObservableGauge(
             "recommender.store.size",
-            () => _sqliteFile.Value is not { } file ? Array.Empty<Measurement<long>>() : [new Measurement<long>(FileSize(file) + FileSize(file + "-wal"))],
+            () => StoreSize(dbFactory) is { } bytes ? [new Measurement<long>(bytes)] : Array.Empty<Measurement<long>>(),
             "By",
-            "Bytes of the SQLite store (database and write-ahead log); not reported on PostgreSQL.");
+            "Bytes of the store: the SQLite database and its write-ahead log, or the PostgreSQL database (pg_database_size).");
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The store's size in bytes, or null when it cannot be read (an in-memory database, a server that does not answer).</summary>
+    private long? StoreSize(IDbContextFactory<RecommenderDbContext> dbFactory)
+    {
+        try
+        {
+            if (_sqliteFile.Value is { } file)
+            {
+                return FileSize(file) + FileSize(file + "-wal");
+            }
+
+            using var db = dbFactory.CreateDbContext();
+            return db.Database.IsNpgsql()
+                ? db.Database.SqlQueryRaw<long>("SELECT pg_database_size(current_database()) AS \"Value\"").AsEnumerable().Single()
+                : null;
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The SQLite store's file, or null on PostgreSQL or an in-memory database.</summary>
     private static string? SqliteFile(IDbContextFactory<RecommenderDbContext> dbFactory)
