@@ -1,7 +1,8 @@
 namespace Recommender.Core.Numerics;
 
 /// <summary>
-/// In-place Cholesky factorisation and solve for small symmetric positive-definite systems
+/// In-place Cholesky factorisation and solve for small symmetric positive-definite systems, the inner products of the
+/// factorisation and the forward substitution in SIMD (<see cref="DenseKernels.Dot"/>)
 /// (the <c>(k+1)×(k+1)</c> normal equations of ALS and fold-in, the row conditionals of the Gibbs sampler), in double
 /// precision.
 /// </summary>
@@ -32,11 +33,7 @@ internal static partial class Cholesky
         for (var j = 0; j < n; j++)
         {
             var rowJ = a.Slice(j * n, n);
-            var diagonal = rowJ[j];
-            for (var k = 0; k < j; k++)
-            {
-                diagonal -= rowJ[k] * rowJ[k];
-            }
+            var diagonal = rowJ[j] - DenseKernels.Dot(rowJ[..j], rowJ[..j]);
 
             if (!(diagonal > 0))
             {
@@ -48,13 +45,7 @@ internal static partial class Cholesky
             for (var i = j + 1; i < n; i++)
             {
                 var rowI = a.Slice(i * n, n);
-                var sum = rowI[j];
-                for (var k = 0; k < j; k++)
-                {
-                    sum -= rowI[k] * rowJ[k];
-                }
-
-                rowI[j] = sum / diagonal;
+                rowI[j] = (rowI[j] - DenseKernels.Dot(rowI[..j], rowJ[..j])) / diagonal;
             }
         }
 
@@ -66,13 +57,7 @@ internal static partial class Cholesky
     {
         for (var i = 0; i < n; i++)
         {
-            var sum = b[i];
-            for (var k = 0; k < i; k++)
-            {
-                sum -= l[i * n + k] * b[k];
-            }
-
-            b[i] = sum / l[i * n + i];
+            b[i] = (b[i] - DenseKernels.Dot(l.Slice(i * n, i), b[..i])) / l[i * n + i];
         }
     }
 
