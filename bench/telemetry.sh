@@ -72,7 +72,9 @@ p99() { awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 for port in "$on" "$off"; do measure "$port" >/dev/null; done   # warm-up of both
 for round in $(seq "$repeat"); do
-  for name in on off; do
+  # Odd rounds measure "on" first, even rounds "off" first: neither side always runs right after the other.
+  order=$([ $((round % 2)) -eq 1 ] && echo "on off" || echo "off on")
+  for name in $order; do
     port=$([ "$name" = on ] && echo "$on" || echo "$off")
     out=$(measure "$port")
     echo "round $round telemetry $name: $(rps <<<"$out") req/s, p99 $(p99 <<<"$out") ms"

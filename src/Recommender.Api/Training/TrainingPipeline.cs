@@ -176,14 +176,20 @@ public sealed partial class TrainingPipeline(
             finalParameters = parameters with { Epochs = Math.Max(1, evaluation.BestEpoch), EarlyStoppingPatience = 0 };
         }
 
-        using var finalFit = RecommenderTelemetry.Source.StartActivity("training.final_fit");
-        var final = await Task.Run(() => trainerFactory(finalParameters).Fit(data, null, r => Log(version, "final fit", finalParameters.Epochs, r, metrics is null ? history : null), cancellationToken), cancellationToken);
+        TrainingResult final;
+        using (RecommenderTelemetry.Source.StartActivity("training.final_fit"))
+        {
+            final = await Task.Run(() => trainerFactory(finalParameters).Fit(data, null, r => Log(version, "final fit", finalParameters.Epochs, r, metrics is null ? history : null), cancellationToken), cancellationToken);
+        }
+
         var trainedAt = time.GetUtcNow();
         var model = final.Model.WithInfo(version, trainedAt, metrics);
-        finalFit?.Dispose();
-        using var rankingFit = RecommenderTelemetry.Source.StartActivity("training.ranking");
-        var ranking = await Task.Run(() => TrainRanking(data, train, holdout, current?.Ranking, parameters, cancellationToken), cancellationToken);
-        rankingFit?.Dispose();
+        RankingRun ranking;
+        using (RecommenderTelemetry.Source.StartActivity("training.ranking"))
+        {
+            ranking = await Task.Run(() => TrainRanking(data, train, holdout, current?.Ranking, parameters, cancellationToken), cancellationToken);
+        }
+
         var record = new RunRecord(data.Count, data.Users.Count, data.Items.Count, history, clock.Elapsed.TotalSeconds, ranking.Popularity, tuning);
         return await publisher.PublishTrainedAsync(
             new PublishCandidate(
