@@ -197,7 +197,7 @@ public sealed class ImportStagingTests : IDisposable
     }
 
     /// <summary>A read-only stream that reports how many bytes have been read from it so far.</summary>
-    private sealed class CountingStream(Stream inner, Action<long> onRead) : Stream
+    private sealed class CountingStream(Stream inner, Action<long> onRead) : Security.ReadOnlyStream
     {
         private long _read;
 
@@ -207,35 +207,6 @@ public sealed class ImportStagingTests : IDisposable
             onRead(_read += read);
             return read;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Sends one part of a body, waits for <see cref="SendRest"/>, then sends the rest; chunked, of unknown length.</summary>

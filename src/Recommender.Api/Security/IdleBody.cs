@@ -6,7 +6,7 @@ namespace Recommender.Api.Security;
 /// service spends between reads, so a large body that keeps arriving is never cut short. Kestrel's minimum data rate
 /// does not catch a stall after a fast start: it averages over the whole body.
 /// </summary>
-internal sealed class IdleBody(Stream inner, TimeSpan timeout) : Stream
+internal sealed class IdleBody(Stream inner, TimeSpan timeout) : ReadOnlyStream
 {
     private readonly CancellationTokenSource _stalled = new();
 
@@ -34,35 +34,6 @@ internal sealed class IdleBody(Stream inner, TimeSpan timeout) : Stream
             }
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read the request body asynchronously.");
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -10,6 +10,12 @@ internal static class MeasuredEndpoints
         this RouteHandlerBuilder builder, Histogram<double> histogram, Func<HttpContext, KeyValuePair<string, object?>> tag) =>
         builder.AddEndpointFilter(async (context, next) =>
         {
+            // Nothing listens (metrics off): no clock, no tags.
+            if (!histogram.Enabled)
+            {
+                return await next(context);
+            }
+
             var started = Stopwatch.GetTimestamp();
             try
             {
