@@ -25,6 +25,7 @@ public sealed record UserResponse
     /// <example>Hermione</example>
     public required string? DisplayName { get; init; }
 
+    /// <summary>The user's metadata, any JSON value; null when none was stored.</summary>
     public required JsonElement? Metadata { get; init; }
 
     /// <example>10</example>
@@ -60,6 +61,7 @@ public sealed record ItemResponse
     /// <example>Back in Black</example>
     public required string? DisplayName { get; init; }
 
+    /// <summary>The item's metadata, any JSON value (an imported catalogue's further columns); null when none was stored.</summary>
     public required JsonElement? Metadata { get; init; }
 
     /// <example>2</example>

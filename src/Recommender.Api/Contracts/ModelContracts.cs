@@ -52,6 +52,7 @@ public sealed record ModelResponse
     /// <example>0</example>
     public required int FoldedInUsers { get; init; }
 
+    /// <summary>What the background trainer is doing and how its last run ended.</summary>
     public required TrainingStateResponse Training { get; init; }
 
     /// <summary>The serving version's training history, one entry per epoch.</summary>
@@ -101,8 +102,10 @@ public sealed record TrainingStateResponse
     [AllowedValues("running", "idle", "queued")]
     public required string State { get; init; }
 
+    /// <summary>When the last run started; null before the first.</summary>
     public required DateTimeOffset? LastStartedAt { get; init; }
 
+    /// <summary>When the last run ended; null before the first has ended.</summary>
     public required DateTimeOffset? LastFinishedAt { get; init; }
 
     /// <summary>published, skipped, rejected or failed.</summary>
@@ -152,8 +155,10 @@ public sealed record ModelVersionResponse
     [AllowedValues("active", "kept", "pruned", "rejected", "failed")]
     public required string State { get; init; }
 
+    /// <summary>The run's training parameters.</summary>
     public required JsonElement? Parameters { get; init; }
 
+    /// <summary>Metrics on the run's seeded holdout; null when it had none or they were not finite.</summary>
     public required MetricsResponse? Metrics { get; init; }
 
     /// <summary>The version's ranking model, its holdout metrics and popularity's; null for runs without one.</summary>

@@ -56,6 +56,7 @@ public sealed record UserPredictionsResponse
     [AllowedValues("unknown-user")]
     public required string? Fallback { get; init; }
 
+    /// <summary>Every item of the model with the user's predicted rating.</summary>
     public required IReadOnlyList<PredictedItem> Items { get; init; }
 }
 
@@ -104,6 +105,7 @@ public sealed record PredictionMatrixResponse
     /// <summary>Column order of every row: this page of items.</summary>
     public required IReadOnlyList<string> Items { get; init; }
 
+    /// <summary>One row per user of this page.</summary>
     public required IReadOnlyList<PredictionRow> Rows { get; init; }
 }
 
@@ -131,6 +133,7 @@ public sealed record SimilarUsersResponse
     [AllowedValues("predicted", "factors")]
     public required string Basis { get; init; }
 
+    /// <summary>The most similar users, most similar first.</summary>
     public required IReadOnlyList<SimilarUser> Users { get; init; }
 }
 
@@ -162,6 +165,7 @@ public sealed record SimilarityMatrixResponse
     /// <summary>Column order of every row.</summary>
     public required IReadOnlyList<string> Users { get; init; }
 
+    /// <summary>One row per user of this page.</summary>
     public required IReadOnlyList<SimilarityRow> Rows { get; init; }
 }
 
@@ -192,6 +196,7 @@ public sealed record SimilarItemsResponse
     [AllowedValues("ease", "implicit-als", "factors")]
     public required string Basis { get; init; }
 
+    /// <summary>The most similar items, most similar first.</summary>
     public required IReadOnlyList<SimilarItem> Items { get; init; }
 }
 
@@ -246,6 +251,7 @@ public sealed record RecommendationsResponse
     [AllowedValues("popularity", "unknown-user")]
     public required string? Fallback { get; init; }
 
+    /// <summary>The recommended items, best first.</summary>
     public required IReadOnlyList<RecommendedItem> Items { get; init; }
 
     /// <summary>For strategy=neighbors: the most similar users whose predictions were summed; null for the other strategies.</summary>

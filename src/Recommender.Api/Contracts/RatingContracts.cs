@@ -94,5 +94,6 @@ public sealed record Page<T>
     /// <example>4</example>
     public required int Total { get; init; }
 
+    /// <summary>The entries of this page.</summary>
     public required IReadOnlyList<T> Items { get; init; }
 }
