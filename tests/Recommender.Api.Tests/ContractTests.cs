@@ -71,7 +71,7 @@ public sealed class ContractTests
     }
 
     /// <summary>Drops the 404 that GET /api/users/{userId} answers for an unknown user.</summary>
-    private sealed class No404ForGetUser : IOperationFilter
+    internal sealed class No404ForGetUser : IOperationFilter
     {
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
