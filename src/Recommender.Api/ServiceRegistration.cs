@@ -88,6 +88,7 @@ internal static class ServiceRegistration
         services.AddHostedService<TrainingWorker>();
         services.AddSingleton<Writes.StoreHealth>();
         services.AddSingleton<Writes.RatingWriter>();
+        services.AddSingleton<Writes.ImportTracker>();
         services.AddHostedService(provider => provider.GetRequiredService<Writes.RatingWriter>());
         return services;
     }

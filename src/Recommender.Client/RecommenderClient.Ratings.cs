@@ -40,15 +40,33 @@ public sealed partial class RecommenderClient
     /// </summary>
     /// <param name="content">The file, UTF-8.</param>
     /// <param name="format">The file's layout; detected when <see cref="RatingFileFormat.Auto"/>.</param>
+    /// <param name="id">
+    /// A name for the import, to follow it with <see cref="GetImportAsync"/> while it runs; the service chooses one when null.
+    /// </param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>How many ratings and users were imported, and the server's time.</returns>
-    /// <exception cref="RecommenderApiException">400 naming the first bad line, 408 when the body stalls, 413 over the size limit, 503 when the store is busy.</exception>
-    public async Task<RatingImportResponse> ImportRatingsAsync(Stream content, RatingFileFormat format = RatingFileFormat.Auto, CancellationToken cancellationToken = default)
+    /// <returns>The import's id, how many ratings and users were imported, and the server's time.</returns>
+    /// <exception cref="RecommenderApiException">400 naming the first bad line, 408 when the body stalls, 409 when an import of that id is running, 413 over the size limit, 503 when the store is busy.</exception>
+    public async Task<RatingImportResponse> ImportRatingsAsync(
+        Stream content, RatingFileFormat format = RatingFileFormat.Auto, string? id = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var uri = WithQuery("api/ratings/import", ("format", format == RatingFileFormat.Auto ? null : format.ToString().ToLowerInvariant()));
+        var uri = WithQuery("api/ratings/import", ("format", format == RatingFileFormat.Auto ? null : format.ToString().ToLowerInvariant()), ("id", id));
         return (await SendAsync<RatingImportResponse>(HttpMethod.Post, uri, FileBody(content), cancellationToken).ConfigureAwait(false)).Value;
     }
+
+    /// <summary><c>GET /api/ratings/imports</c>: the rating imports of the node that answers, running ones first, then the last that ended.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The imports, each with its state, ratings read so far and rate.</returns>
+    public Task<ImportListResponse> GetImportsAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<ImportListResponse>("api/ratings/imports", cancellationToken);
+
+    /// <summary><c>GET /api/ratings/imports/{id}</c>: one rating import of the node that answers, running or recently ended.</summary>
+    /// <param name="id">The id the import was sent with, or was given.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>Its state, ratings read so far, rate, and why it failed if it did.</returns>
+    /// <exception cref="RecommenderApiException">404 when the node knows no such import.</exception>
+    public Task<ImportProgressResponse> GetImportAsync(string id, CancellationToken cancellationToken = default) =>
+        GetAsync<ImportProgressResponse>($"api/ratings/imports/{Segment(id, nameof(id))}", cancellationToken);
 
     /// <summary><c>GET /api/ratings</c>: one page of ratings, optionally of one user and/or one item.</summary>
     /// <param name="userId">Only this user's ratings, or null.</param>

@@ -29,7 +29,7 @@ public abstract partial class RatingStaging
             _importer = importer;
         }
 
-        public static new async Task<RatingStaging> CreateAsync(RecommenderDbContext db, CancellationToken cancellationToken)
+        public static async Task<RatingStaging> CreateAsync(RecommenderDbContext db, CancellationToken cancellationToken)
         {
             // Opened here, the connection stays open until the context is disposed: the apply runs on it, where the
             // temporary tables are.

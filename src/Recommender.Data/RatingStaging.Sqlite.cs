@@ -5,18 +5,18 @@ namespace Recommender.Data;
 
 public abstract partial class RatingStaging
 {
+    /// <summary>Page cache of the store while applying: the item index takes the new rows in random order.</summary>
+    private const int ApplyCacheKiB = 64 * 1024;
+
     /// <summary>
-    /// SQLite: a <c>WITHOUT ROWID</c> table in the connection's temporary database, deduplicated as rows arrive by its
-    /// primary key. The context is given a connection of its own that is not pooled, so its temporary database (and the
-    /// disk it took) goes when the context is disposed.
+    /// SQLite, past the in-memory budget (<see cref="SqliteMemory"/>): a <c>WITHOUT ROWID</c> table in the connection's
+    /// temporary database, deduplicated as rows arrive by its primary key.
     /// </summary>
     private sealed class Sqlite : RatingStaging
     {
         /// <summary>Page cache of the temporary database while staging (SQLite's default is 2 MB).</summary>
         private const int StagingCacheKiB = 32 * 1024;
 
-        /// <summary>Page cache of the store while applying: the item index takes the new rows in random order.</summary>
-        private const int ApplyCacheKiB = 64 * 1024;
 
         private readonly RecommenderDbContext _db;
         private readonly SqliteConnection _connection;
@@ -31,17 +31,31 @@ public abstract partial class RatingStaging
             _insert = insert;
         }
 
-        public static new async Task<RatingStaging> CreateAsync(RecommenderDbContext db, CancellationToken cancellationToken)
+        /// <summary>
+        /// Gives <paramref name="db"/> a connection of its own, not pooled, so the import's temporary database (and the
+        /// disk it took) goes when the context is disposed. Foreign keys are not checked on it: an apply writes the
+        /// users and items of its ratings itself, in the same transaction, so they hold by construction, and checking
+        /// them would cost two index lookups per rating.
+        /// </summary>
+        public static async Task<SqliteConnection> OpenConnectionAsync(RecommenderDbContext db, CancellationToken cancellationToken)
         {
             var builder = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false };
             db.Database.SetDbConnection(new SqliteConnection(builder.ToString()), contextOwnsConnection: true);
             await db.Database.OpenConnectionAsync(cancellationToken);
             var connection = (SqliteConnection)db.Database.GetDbConnection();
+            await using var setUp = connection.CreateCommand();
+            setUp.CommandText = $"PRAGMA foreign_keys = OFF; PRAGMA main.cache_size = -{ApplyCacheKiB};";
+            await setUp.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+
+        /// <summary>Creates the temporary table on <paramref name="connection"/> (from <see cref="OpenConnectionAsync"/>).</summary>
+        public static async Task<Sqlite> CreateAsync(RecommenderDbContext db, SqliteConnection connection, CancellationToken cancellationToken)
+        {
             await using (var setUp = connection.CreateCommand())
             {
                 setUp.CommandText = $"""
                     PRAGMA temp.cache_size = -{StagingCacheKiB};
-                    PRAGMA main.cache_size = -{ApplyCacheKiB};
                     CREATE TEMP TABLE "import_ratings" (
                         "UserId" TEXT NOT NULL, "ItemId" TEXT NOT NULL, "Value" REAL NOT NULL, "Timestamp" INTEGER NOT NULL,
                         PRIMARY KEY ("UserId", "ItemId")) WITHOUT ROWID;

@@ -6,12 +6,12 @@ namespace Recommender.Data;
 /// An import's ratings, staged before the store is locked and then applied in one go. Staging writes them to a
 /// temporary table of the import's own connection, which takes no lock on the store, so reading and checking a body that
 /// arrives slowly holds up no other writer, and memory stays bounded however large the body is; a repeated (user, item)
-/// pair keeps its last value. <see cref="ApplyAsync"/> then writes users, items and ratings with one statement each, in
-/// primary-key order, inside the caller's write transaction on the same connection: all or nothing.
+/// pair keeps its last value. <see cref="ApplyAsync"/> then writes users, items and ratings in primary-key order, inside
+/// the caller's write transaction on the same connection: all or nothing.
 /// </summary>
 /// <remarks>
-/// SQLite stages into its temporary database (a file under its temporary directory, deleted when the connection closes,
-/// even after a crash) through a prepared upsert; PostgreSQL streams the rows with binary <c>COPY</c> into a temporary
+/// SQLite stages in memory up to a budget and sorts there, then (past the budget) in its temporary database (a file under
+/// its temporary directory, deleted when the connection closes, even after a crash) through a prepared upsert; PostgreSQL streams the rows with binary <c>COPY</c> into a temporary
 /// table (dropped with the session) and makes them distinct when staging completes, before the lock is taken.
 /// </remarks>
 public abstract partial class RatingStaging : IAsyncDisposable
@@ -21,14 +21,15 @@ public abstract partial class RatingStaging : IAsyncDisposable
 
     /// <summary>
     /// Starts staging on <paramref name="db"/>, a context that has not opened its connection yet and serves this import
-    /// alone: it keeps one connection open until it is disposed. Dispose the staging before the context.
+    /// alone: it keeps one connection open until it is disposed. Dispose the staging before the context. On SQLite the
+    /// ratings are staged in memory up to about <paramref name="memoryBudget"/> bytes, then in a temporary table.
     /// </summary>
-    public static async Task<RatingStaging> CreateAsync(RecommenderDbContext db, CancellationToken cancellationToken)
+    public static async Task<RatingStaging> CreateAsync(RecommenderDbContext db, long memoryBudget, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         return db.Database.IsNpgsql()
             ? await Postgres.CreateAsync(db, cancellationToken)
-            : await Sqlite.CreateAsync(db, cancellationToken);
+            : await SqliteMemory.CreateAsync(db, memoryBudget, cancellationToken);
     }
 
     /// <summary>Stages one rating; a later one for the same (user, item) replaces it.</summary>

@@ -66,9 +66,12 @@ public sealed class ClientTests
 
         using (var file = new MemoryStream(Encoding.UTF8.GetBytes("userId,itemId,rating\nbob,Firework,2\nbob,Survivor,5\n")))
         {
-            var imported = await client.ImportRatingsAsync(file, RatingFileFormat.Csv);
-            Assert.Equal((2L, 1), (imported.Imported, imported.Users));
+            var imported = await client.ImportRatingsAsync(file, RatingFileFormat.Csv, id: "first import");
+            Assert.Equal((2L, 1, "first import"), (imported.Imported, imported.Users, imported.Id));
             Assert.True(file.CanRead, "the caller's stream stays open");
+            var import = await client.GetImportAsync("first import");
+            Assert.Equal(("imported", 2L, 1), (import.State, import.Ratings, import.Users));
+            Assert.Equal("first import", Assert.Single((await client.GetImportsAsync()).Imports).Id);
         }
 
         var ratings = await client.GetRatingsAsync(userId: OddUser, pageSize: 1);

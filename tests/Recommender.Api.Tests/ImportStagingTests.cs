@@ -78,6 +78,53 @@ public sealed class ImportStagingTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_CanBeFollowedWhileItsBodyStreamsIn_ById_AndIsListedAfterItEnded()
+    {
+        using var content = new PausedContent(Lines(0, FirstPartLines), Lines(FirstPartLines, 1000));
+        var import = _client.PostAsync("/api/ratings/import?id=nightly-1", content);
+        await _probe.Read.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // The service counts what it has read every 16,384 ratings; the first part of the body holds 20,000.
+        JsonElement running;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            running = await _client.GetFromJsonAsync<JsonElement>("/api/ratings/imports/nightly-1");
+        }
+        while (running.GetProperty("ratings").GetInt64() == 0 && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
+
+        Assert.Equal("staging", running.GetProperty("state").GetString());
+        Assert.Equal(16_384, running.GetProperty("ratings").GetInt64());
+        Assert.True(running.GetProperty("ratingsPerSecond").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Null, running.GetProperty("users").ValueKind);
+        var listed = await _client.GetFromJsonAsync<JsonElement>("/api/ratings/imports");
+        Assert.Equal("nightly-1", Assert.Single(listed.GetProperty("imports").EnumerateArray()).GetProperty("id").GetString());
+
+        // Another import may not take a running import's id.
+        var clash = await _client.PostAsync("/api/ratings/import?id=nightly-1", new StringContent("a,b,3\n", Encoding.UTF8, "text/csv"));
+        await ProblemAssert.IsProblemAsync(clash, HttpStatusCode.Conflict, "nightly-1");
+
+        content.SendRest();
+        var response = await import;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("nightly-1", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        var ended = await _client.GetFromJsonAsync<JsonElement>("/api/ratings/imports/nightly-1");
+        Assert.Equal("imported", ended.GetProperty("state").GetString());
+        Assert.Equal(FirstPartLines + 1000, ended.GetProperty("ratings").GetInt64());
+        Assert.Equal(300, ended.GetProperty("users").GetInt32());
+
+        // A failed import is listed with why it stored nothing; an unknown id is a 404.
+        var bad = await _client.PostAsync("/api/ratings/import", new StringContent("a,b,3\na,c,99\n", Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var imports = (await _client.GetFromJsonAsync<JsonElement>("/api/ratings/imports")).GetProperty("imports").EnumerateArray().ToList();
+        Assert.Equal(2, imports.Count);
+        Assert.Equal("failed", imports[0].GetProperty("state").GetString());
+        Assert.Contains("Line 2", imports[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("nightly-1", imports[1].GetProperty("id").GetString());
+        await ProblemAssert.IsProblemAsync(await _client.GetAsync("/api/ratings/imports/no-such-import"), HttpStatusCode.NotFound, "no-such-import");
+    }
+
+    [Fact]
     public async Task Import_Answers408AndStoresNothing_WhenItsBodyStopsArriving()
     {
         using var app = new RecommenderApp(demo: false, settings: new() { ["Training:TrainOnStart"] = "false", ["Limits:ImportIdleTimeout"] = "00:00:00.5" });

@@ -68,6 +68,10 @@ public sealed record RatingBatchResponse
 /// <summary>What an import stored.</summary>
 public sealed record RatingImportResponse
 {
+    /// <summary>The import's id: the <c>id</c> it was sent with, or one the service chose (<c>GET /api/ratings/imports/{id}</c>).</summary>
+    /// <example>3f2a9c01b7d4</example>
+    public required string Id { get; init; }
+
     /// <summary>Ratings read and stored (a repeated (user, item) pair keeps its last value).</summary>
     /// <example>100836</example>
     public required long Imported { get; init; }
@@ -79,6 +83,51 @@ public sealed record RatingImportResponse
     /// <summary>Server time from the first byte read to the commit.</summary>
     /// <example>1.2</example>
     public required double Seconds { get; init; }
+}
+
+/// <summary>Where a rating import stands: while its body streams in, while it is applied, and after it ended.</summary>
+public sealed record ImportProgressResponse
+{
+    /// <summary>The import's id.</summary>
+    /// <example>3f2a9c01b7d4</example>
+    public required string Id { get; init; }
+
+    /// <summary>
+    /// <c>staging</c> (reading and checking the body; the store is not locked), <c>applying</c> (writing it, holding the
+    /// write lock), <c>imported</c> (committed) or <c>failed</c> (nothing was stored; see <see cref="Detail"/>).
+    /// </summary>
+    /// <example>staging</example>
+    public required string State { get; init; }
+
+    /// <summary>Ratings read and checked so far (a repeated (user, item) pair counts each time).</summary>
+    /// <example>4200000</example>
+    public required long Ratings { get; init; }
+
+    /// <summary>Ratings read per second since the import started (until it ended).</summary>
+    /// <example>310000</example>
+    public required double RatingsPerSecond { get; init; }
+
+    /// <summary>Distinct users, once the whole body has been read; null before.</summary>
+    /// <example>null</example>
+    public required int? Users { get; init; }
+
+    /// <summary>When the import started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Seconds since it started, or its whole duration once it ended.</summary>
+    /// <example>13.5</example>
+    public required double Seconds { get; init; }
+
+    /// <summary>Why nothing was stored, for a failed import; null otherwise.</summary>
+    /// <example>null</example>
+    public required string? Detail { get; init; }
+}
+
+/// <summary>The rating imports of this node: running ones, oldest first, then the last ended ones, latest first.</summary>
+public sealed record ImportListResponse
+{
+    /// <summary>The imports.</summary>
+    public required IReadOnlyList<ImportProgressResponse> Imports { get; init; }
 }
 
 /// <summary>One page of a listing.</summary>

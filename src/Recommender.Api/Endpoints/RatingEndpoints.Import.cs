@@ -21,10 +21,12 @@ public static partial class RatingEndpoints
     public static async Task<Results<Ok<RatingImportResponse>, ValidationProblem, WriteProblem, ProblemHttpResult>> ImportRatings(
         HttpRequest request,
         RatingWriter writer,
+        ImportTracker imports,
         IOptions<RatingsOptions> options,
         IOptions<LimitsOptions> limits,
         CancellationToken cancellationToken,
-        [AllowedValues("auto", "csv", "tab", "dat")] string format = "auto")
+        [AllowedValues("auto", "csv", "tab", "dat")] string format = "auto",
+        string? id = null)
     {
         var settings = options.Value;
         RatingFileFormat fileFormat;
@@ -37,29 +39,96 @@ public static partial class RatingEndpoints
             default: return Invalid("format", $"format must be auto, csv, tab or dat, not '{format}'.");
         }
 
+        if (id is not null && Validation.IdProblem(id) is not null)
+        {
+            return Validation.InvalidId("id", id);
+        }
+
+        if (imports.Start(id) is not { } progress)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "An import with this id is running.",
+                detail: $"The import '{id}' is still running; give this one another id, or none.");
+        }
+
+        string? failure = "The request ended before the import did; nothing was imported.";
+        try
+        {
+            var (answer, problem) = await ImportBodyAsync(request, writer, progress, settings, limits.Value, fileFormat, cancellationToken);
+            failure = problem;
+            return answer;
+        }
+        finally
+        {
+            progress.End(failure);
+        }
+    }
+
+    private static async Task<(Results<Ok<RatingImportResponse>, ValidationProblem, WriteProblem, ProblemHttpResult> Answer, string? Failure)> ImportBodyAsync(
+        HttpRequest request, RatingWriter writer, ImportRun progress, RatingsOptions settings, LimitsOptions limits, RatingFileFormat fileFormat, CancellationToken cancellationToken)
+    {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var idleTimeout = limits.Value.ImportIdleTimeout;
+        var idleTimeout = limits.ImportIdleTimeout;
         await using var body = new IdleBody(request.Body, idleTimeout);
         using var importing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, body.Stalled);
         using var text = new StreamReader(body, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         WriteResult<ImportCounts> result;
         try
         {
-            result = await writer.ImportAsync(text, fileFormat, record => RecordProblem(record, settings), importing.Token);
+            result = await writer.ImportAsync(text, fileFormat, record => RecordProblem(record, settings), progress, importing.Token);
         }
         catch (OperationCanceledException) when (body.Stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status408RequestTimeout,
-                title: "The request body stopped arriving.",
-                detail: $"No part of the body arrived for Limits:ImportIdleTimeout ({idleTimeout}); nothing was imported.");
+            var stalled = $"No part of the body arrived for Limits:ImportIdleTimeout ({idleTimeout}); nothing was imported.";
+            return (TypedResults.Problem(statusCode: StatusCodes.Status408RequestTimeout, title: "The request body stopped arriving.", detail: stalled), stalled);
         }
 
         return result.Failure switch
         {
-            { Kind: WriteFailureKind.Invalid } invalid => Invalid("body", invalid.Detail),
-            { } failure => WriteProblem.For(failure),
-            null => TypedResults.Ok(new RatingImportResponse { Imported = result.Value.Imported, Users = result.Value.Users, Seconds = clock.Elapsed.TotalSeconds }),
+            { Kind: WriteFailureKind.Invalid } invalid => (Invalid("body", invalid.Detail), invalid.Detail),
+            { } failure => (WriteProblem.For(failure), failure.Detail),
+            null => (TypedResults.Ok(new RatingImportResponse
+            {
+                Id = progress.Id,
+                Imported = result.Value.Imported,
+                Users = result.Value.Users,
+                Seconds = clock.Elapsed.TotalSeconds,
+            }), null),
+        };
+    }
+
+    public static Ok<ImportListResponse> GetImports(ImportTracker imports) =>
+        TypedResults.Ok(new ImportListResponse { Imports = [.. imports.List().Select(ToResponse)] });
+
+    public static Results<Ok<ImportProgressResponse>, ProblemHttpResult, ValidationProblem> GetImport(string id, ImportTracker imports)
+    {
+        if (Validation.IdProblem(id) is not null)
+        {
+            return Validation.InvalidId("id", id);
+        }
+
+        return imports.Find(id) is { } run
+            ? TypedResults.Ok(ToResponse(run))
+            : TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Unknown import.",
+                detail: $"No import '{id}' is running on this node or among the last {ImportTracker.Kept} that ended here.");
+    }
+
+    private static ImportProgressResponse ToResponse(ImportRun run)
+    {
+        var elapsed = run.Elapsed;
+        return new ImportProgressResponse
+        {
+            Id = run.Id,
+            State = run.State,
+            Ratings = run.Ratings,
+            RatingsPerSecond = Math.Round(run.RatingsPerSecond),
+            Users = run.Users,
+            StartedAt = run.StartedAt,
+            Seconds = Math.Round(elapsed.TotalSeconds, 3),
+            Detail = run.Detail,
         };
     }
 

@@ -21,11 +21,17 @@ public static partial class RatingEndpoints
         group.MapPost("/batch", PostRatingBatch).WithName(nameof(PostRatingBatch))
             .WithSummary("Store up to Ratings:MaxBatchSize ratings in one transaction: all or nothing.");
         group.MapPost("/import", ImportRatings).WithName(nameof(ImportRatings))
-            .WithSummary("Stream a rating file in the request body — CSV (user,item,rating[,timestamp], optional header), MovieLens ratings.csv, u.data (tab) or ratings.dat (::) — into the store in one transaction: all or nothing. ?format=auto|csv|tab|dat.")
+            .WithSummary("Stream a rating file in the request body — CSV (user,item,rating[,timestamp], optional header), MovieLens ratings.csv, u.data (tab) or ratings.dat (::) — into the store in one transaction: all or nothing. ?format=auto|csv|tab|dat; ?id= names the import, to follow it at /api/ratings/imports/{id} while it runs.")
             .Accepts<Stream>("text/csv", "text/plain", "application/octet-stream")
             .WithImportBodyLimit()
             .DisableRequestTimeout()
-            .ProducesProblem(StatusCodes.Status408RequestTimeout);
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/imports", GetImports).WithName(nameof(GetImports))
+            .WithSummary("The rating imports of this node: the running ones (how many ratings each has read, how fast, and whether it is still reading or already applying), then the last 20 that ended.");
+        group.MapGet("/imports/{id}", GetImport).WithName(nameof(GetImport))
+            .WithSummary("One rating import of this node, running or among the last 20 that ended, by the id it was sent with (?id= on the import) or was given.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/", GetRatings).WithName(nameof(GetRatings))
             .WithSummary("List ratings, optionally of one user and/or one item, by page.");
         group.MapDelete("/{userId}/{itemId}", DeleteRating).WithName(nameof(DeleteRating))

@@ -27,6 +27,12 @@ public sealed class LimitsOptions
     /// back and answered 503. Zero turns the limit off.
     /// </summary>
     public TimeSpan ImportApplyTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Memory an import may stage its ratings in (SQLite; about 32 bytes a rating plus its distinct ids) before it moves
+    /// them into a temporary table on disk, which is slower but bounded by the disk alone.
+    /// </summary>
+    public long ImportMemoryBytes { get; set; } = 1024L * 1024 * 1024;
 }
 
 internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
@@ -57,6 +63,11 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
         if (options.ImportApplyTimeout < TimeSpan.Zero)
         {
             errors.Add("Limits:ImportApplyTimeout must not be negative (zero turns it off).");
+        }
+
+        if (options.ImportMemoryBytes < 0)
+        {
+            errors.Add("Limits:ImportMemoryBytes must not be negative (zero stages every import on disk).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

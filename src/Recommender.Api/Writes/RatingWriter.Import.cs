@@ -16,21 +16,22 @@ public sealed partial class RatingWriter
     /// Limits:ImportApplyTimeout: past it the statement is interrupted, the transaction rolls back and nothing is stored.
     /// </remarks>
     public async Task<WriteResult<ImportCounts>> ImportAsync(
-        TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken)
+        TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, ImportRun progress, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var result = await RunAsync(db => ImportAsync(db, body, format, check, cancellationToken), cancellationToken);
+        var result = await RunAsync(db => ImportAsync(db, body, format, check, progress, cancellationToken), cancellationToken);
         Measure("import", started, result.Failure is null ? result.Value.Imported : 0);
         return result;
     }
 
     private async Task<WriteResult<ImportCounts>> ImportAsync(
-        RecommenderDbContext db, TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, CancellationToken cancellationToken)
+        RecommenderDbContext db, TextReader body, RatingFileFormat format, Func<RatingRecord, string?> check, ImportRun progress, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await using var staging = await RatingStaging.CreateAsync(db, cancellationToken);
+        await using var staging = await RatingStaging.CreateAsync(db, limits.Value.ImportMemoryBytes, cancellationToken);
         var line = 0L;
+        var logged = clock.Elapsed;
         try
         {
             await foreach (var record in RatingFileReader.ReadRecordsAsync(body, format, cancellationToken))
@@ -43,6 +44,17 @@ public sealed partial class RatingWriter
 
                 // A MovieLens timestamp is in Unix seconds.
                 await staging.AddAsync(record.UserId, record.ItemId, record.Rating, record.Timestamp * 1000 ?? now, cancellationToken);
+                if ((staging.Added & 0x3FFF) == 0)
+                {
+                    progress.Read(staging.Added);
+                    if (clock.Elapsed - logged >= ProgressLogInterval)
+                    {
+                        logged = clock.Elapsed;
+                        logger.LogInformation(
+                            "Import {ImportId}: {Ratings} ratings read and checked in {Seconds:F0} s ({RatingsPerSecond:F0} a second)",
+                            progress.Id, staging.Added, logged.TotalSeconds, progress.RatingsPerSecond);
+                    }
+                }
             }
         }
         catch (RatingFormatException e)
@@ -60,8 +72,10 @@ public sealed partial class RatingWriter
             return Rejected("The body holds no ratings.");
         }
 
+        progress.Read(staging.Added);
         var counts = new ImportCounts(staging.Added, await staging.CompleteAsync(cancellationToken));
         var staged = clock.Elapsed;
+        progress.Applying(counts.Users);
         var applyTimeout = limits.Value.ImportApplyTimeout;
         using var apply = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (applyTimeout > TimeSpan.Zero)
@@ -80,8 +94,8 @@ public sealed partial class RatingWriter
                 },
                 apply.Token);
             logger.LogInformation(
-                "Imported {Ratings} ratings of {Users} users: read and staged in {StageSeconds:F2} s, then applied holding the write lock for {ApplySeconds:F2} s",
-                counts.Imported, counts.Users, staged.TotalSeconds, (clock.Elapsed - staged).TotalSeconds);
+                "Import {ImportId}: {Ratings} ratings of {Users} users, read and staged in {StageSeconds:F2} s, then applied holding the write lock for {ApplySeconds:F2} s",
+                progress.Id, counts.Imported, counts.Users, staged.TotalSeconds, (clock.Elapsed - staged).TotalSeconds);
             return result;
         }
         catch (Exception) when (apply.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -91,6 +105,9 @@ public sealed partial class RatingWriter
                 $"Applying the {counts.Imported} staged ratings took longer than Limits:ImportApplyTimeout ({applyTimeout}); nothing was imported.");
         }
     }
+
+    /// <summary>How often a running import logs how far it got.</summary>
+    private static readonly TimeSpan ProgressLogInterval = TimeSpan.FromSeconds(10);
 
     private static WriteFailure Rejected(string detail) => new(WriteFailureKind.Invalid, detail);
 }
