@@ -27,6 +27,13 @@ public sealed record ModelResponse
     public required MetricsResponse? Metrics { get; init; }
 
     /// <summary>
+    /// The serving version's audit note: where a model trained outside the service came from (an external batch), or
+    /// who published it past the quality gate with force. Null when there is nothing to note.
+    /// </summary>
+    /// <example>null</example>
+    public required string? Note { get; init; }
+
+    /// <summary>
     /// The ranking model that decides what strategy=ranking recommends, its holdout metrics and popularity's on the
     /// same holdout; null for a version saved before ranking models existed.
     /// </summary>
@@ -168,7 +175,10 @@ public sealed record ModelVersionResponse
     /// <example>null</example>
     public required string? Error { get; init; }
 
-    /// <summary>Audit note: who published this version past the quality gate with force, and what the gate said.</summary>
+    /// <summary>
+    /// Audit note: where a model trained outside the service came from (its external batch), and who published this
+    /// version past the quality gate with force, and what the gate said.
+    /// </summary>
     /// <example>null</example>
     public required string? Note { get; init; }
 

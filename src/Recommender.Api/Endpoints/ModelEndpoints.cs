@@ -52,7 +52,7 @@ public static class ModelEndpoints
         var row = model is null
             ? null
             : await db.ModelVersions.AsNoTracking().Where(v => v.Version == model.Version)
-                .Select(v => new { v.UserCount, v.ItemCount, v.RatingCount, v.Ranking, v.Tuning })
+                .Select(v => new { v.UserCount, v.ItemCount, v.RatingCount, v.Ranking, v.Tuning, v.Note })
                 .SingleOrDefaultAsync(cancellationToken);
         return TypedResults.Ok(new ModelResponse
         {
@@ -62,6 +62,7 @@ public static class ModelEndpoints
             Parameters = model is null ? null : ModelMapping.ToWire(model.Parameters),
             Counts = row is null ? null : new ModelCounts { Users = row.UserCount, Items = row.ItemCount, Ratings = row.RatingCount },
             Metrics = ModelMapping.ToResponse(model?.Metrics),
+            Note = row?.Note,
             Ranking = ModelMapping.ToResponse(row?.Ranking),
             Tuning = ModelMapping.ToTuningResponse(row?.Tuning),
             PinnedVersion = store.PinnedVersion,

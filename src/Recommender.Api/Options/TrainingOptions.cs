@@ -30,6 +30,12 @@ public sealed class TrainingOptions
     /// <summary>Train at start-up when there is data and no usable snapshot.</summary>
     public bool TrainOnStart { get; set; } = true;
 
+    /// <summary>
+    /// PostgreSQL only: how often the node that trains looks for a model an external trainer (a Spark MLlib ALS job)
+    /// marked ready in <c>external_models</c>, to check, gate and publish it (README, "Scaling out"). Zero turns it off.
+    /// </summary>
+    public TimeSpan ExternalPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Give up a run that takes longer than this.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
 
@@ -108,6 +114,11 @@ internal sealed class TrainingOptionsValidator(IOptions<RatingsOptions> ratings)
         if (options.Debounce < TimeSpan.Zero)
         {
             errors.Add("Training:Debounce must not be negative.");
+        }
+
+        if (options.ExternalPollInterval < TimeSpan.Zero)
+        {
+            errors.Add("Training:ExternalPollInterval must not be negative.");
         }
 
         if (options.Timeout <= TimeSpan.Zero)

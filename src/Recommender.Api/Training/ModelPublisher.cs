@@ -1,6 +1,7 @@
 using Recommender.Api.Telemetry;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Recommender.Api.Cluster;
@@ -56,6 +57,11 @@ public sealed record RankingEvidence(RankingMetrics? Holdout, int ComparableUser
 /// <param name="Record">The run's sizes, history and duration.</param>
 /// <param name="Reason">Why the run ran; a manual run that publishes ends a pin.</param>
 /// <param name="ForcedBy">The API key name that asked to publish past the gate, or null.</param>
+/// <param name="Note">What the version row's note says of where the model came from, or null.</param>
+/// <param name="ExternalBatchId">
+/// The external batch the model was built from, or null: its ready row records the outcome in the same transaction as
+/// the version row, and a batch another trainer already took is not published again.
+/// </param>
 public sealed record PublishCandidate(
     FactorModel Model,
     RankingModel Ranking,
@@ -66,7 +72,9 @@ public sealed record PublishCandidate(
     RankingEvidence RankingEvidence,
     RunRecord Record,
     TrainingReason Reason,
-    string? ForcedBy);
+    string? ForcedBy,
+    string? Note = null,
+    string? ExternalBatchId = null);
 
 /// <summary>The sizes, history and duration of a run, and popularity's holdout metrics, as its version row records them.</summary>
 public sealed record RunRecord(
@@ -101,7 +109,7 @@ public sealed partial class ModelPublisher(
         PublishCandidate candidate, int warmThreads, CancellationToken cancellationToken)
     {
         var model = candidate.Model;
-        string? note = null;
+        var note = candidate.Note;
         string? rejection;
         using (var gate = RecommenderTelemetry.Source.StartActivity("training.gate"))
         {
@@ -111,7 +119,7 @@ public sealed partial class ModelPublisher(
 
         if (rejection is not null && candidate.ForcedBy is { } forcedBy && model.IsFinite && candidate.Ranking.IsFinite)
         {
-            note = $"Published with force by '{forcedBy}'; the gate said: {rejection}";
+            note = $"{(note is null ? "" : note + " ")}Published with force by '{forcedBy}'; the gate said: {rejection}";
             logger.LogWarning("Version {Version} published past the quality gate with force by {Key}: {Reason}", model.Version, forcedBy, rejection);
             rejection = null;
         }
@@ -119,7 +127,7 @@ public sealed partial class ModelPublisher(
         if (rejection is not null)
         {
             logger.LogWarning("Version {Version} rejected: {Reason}", model.Version, rejection);
-            await RecordAsync(candidate, ModelState.Rejected, rejection, null, cancellationToken);
+            await RecordAsync(candidate, ModelState.Rejected, rejection, candidate.Note, cancellationToken);
             return (TrainingOutcome.Rejected, rejection);
         }
 
@@ -142,7 +150,7 @@ public sealed partial class ModelPublisher(
                 var superseded = $"Version {store.Current?.Model.Version} was activated while this run trained; this run was not published.";
                 logger.LogWarning("Version {Version} not published: {Reason}", model.Version, superseded);
                 snapshots.Delete(model.Version);
-                await RecordAsync(candidate, ModelState.Rejected, superseded, null, cancellationToken);
+                await RecordAsync(candidate, ModelState.Rejected, superseded, candidate.Note, cancellationToken);
                 return (TrainingOutcome.Rejected, superseded);
             }
 
@@ -295,7 +303,21 @@ public sealed partial class ModelPublisher(
         }));
         db.ModelVersions.Add(row);
         await db.SaveChangesAsync(cancellationToken);
-        return true;
+        if (candidate.ExternalBatchId is not { } batch)
+        {
+            return true;
+        }
+
+        // The batch's ready row records the outcome with the version row; a batch no longer ready was taken already.
+        var published = state == ModelState.Active;
+        return await ExternalModelStore.FinishAsync(
+            (NpgsqlConnection)db.Database.GetDbConnection(),
+            (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
+            batch,
+            published ? ExternalBatchState.Published : ExternalBatchState.Rejected,
+            published ? null : error,
+            model.Version,
+            cancellationToken) || !published;
     }
 
     /// <summary>

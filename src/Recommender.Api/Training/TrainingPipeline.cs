@@ -42,6 +42,7 @@ public sealed partial class TrainingPipeline(
     IOptions<RankingOptions> rankingOptions,
     IOptions<RatingsOptions> ratingsOptions,
     IOptions<NodeOptions> nodeOptions,
+    IOptions<StoreOptions> storeOptions,
     Cluster.ClusterDatabase cluster,
     TimeProvider time,
     ILogger<TrainingPipeline> logger)

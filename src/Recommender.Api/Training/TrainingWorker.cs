@@ -8,7 +8,9 @@ namespace Recommender.Api.Training;
 /// Decides when to train: at start-up, on a manual request, after ratings change (debounced) and on the periodic
 /// interval. The run itself is <see cref="TrainingPipeline"/>; this loop only waits and calls it, one run at a time.
 /// An api node never trains; a trainer node trains only while it holds the trainer lock (<see cref="TrainerLease"/>),
-/// and runs at once when it takes the lock over (skipped when the current model covers the data).
+/// and runs at once when it takes the lock over (skipped when the current model covers the data). Between runs, every
+/// <see cref="TrainingOptions.ExternalPollInterval"/>, it publishes a model an external trainer marked ready
+/// (<see cref="TrainingPipeline.PublishExternalAsync"/>), so that never runs beside a training run either.
 /// </summary>
 public sealed class TrainingWorker(
     TrainingPipeline pipeline,
@@ -47,14 +49,16 @@ public sealed class TrainingWorker(
             : Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => false, TaskScheduler.Default);
         Task tick = NextTick(settings, stoppingToken);
         Task check = NextLockCheck(role, stoppingToken);
+        Task external = NextExternalPoll(settings, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var ready = await Task.WhenAny(request, change, tick, check);
+            var ready = await Task.WhenAny(request, change, tick, check, external);
             stoppingToken.ThrowIfCancellationRequested();
+            var taken = false;
             if (role == NodeRole.Trainer)
             {
                 // Only the lock's holder trains: a node that lost it stands by until it holds it again.
-                var taken = await lease.HoldAsync(stoppingToken);
+                taken = await lease.HoldAsync(stoppingToken);
                 if (ready == check)
                 {
                     check = NextLockCheck(role, stoppingToken);
@@ -67,6 +71,20 @@ public sealed class TrainingWorker(
                     continue;
                 }
             }
+
+            if (ready == external)
+            {
+                if (taken)
+                {
+                    // The lock was taken over just now: the new holder's run comes first, as on a lock check.
+                    await pipeline.RunAsync(TrainingReason.DataChanged, stoppingToken);
+                }
+
+                await pipeline.PublishExternalAsync(stoppingToken);
+                external = NextExternalPoll(settings, stoppingToken);
+                continue;
+            }
+
             if (ready == change)
             {
                 Drain();
@@ -124,6 +142,11 @@ public sealed class TrainingWorker(
     private Task NextLockCheck(NodeRole role, CancellationToken stoppingToken) =>
         role == NodeRole.Trainer
             ? Task.Delay(node.Value.LockInterval, time, stoppingToken)
+            : Task.Delay(Timeout.Infinite, stoppingToken);
+
+    private Task NextExternalPoll(TrainingOptions settings, CancellationToken stoppingToken) =>
+        pipeline.ExternalModelsEnabled
+            ? Task.Delay(settings.ExternalPollInterval, time, stoppingToken)
             : Task.Delay(Timeout.Infinite, stoppingToken);
 
     private Task NextTick(TrainingOptions settings, CancellationToken stoppingToken) =>

@@ -52,7 +52,10 @@ public sealed class ModelVersion
     /// <summary>Why the run was rejected or failed, or why a published snapshot can no longer be served.</summary>
     public string? Error { get; set; }
 
-    /// <summary>An audit note: who published the version past the quality gate with force, and what the gate said.</summary>
+    /// <summary>
+    /// An audit note: the external batch a model trained outside the service was built from, and who published the
+    /// version past the quality gate with force, and what the gate said.
+    /// </summary>
     public string? Note { get; set; }
 
     /// <summary>The store's data version the run trained on.</summary>
