@@ -2,7 +2,7 @@
 # Import benchmark: a rating file streamed over HTTP into a fresh service (POST /api/ratings/import), RUNS times
 # (default 5), each into an empty store; prints each run (with the service's peak resident memory) and the median on
 # the last line.
-# usage: bench/import.sh RATINGS_FILE [RUNS]
+# usage: [STORE=sqlite|postgres] bench/import.sh RATINGS_FILE [RUNS]   (the store: see bench/store.sh)
 set -euo pipefail
 ratings=${1:?usage: bench/import.sh RATINGS_FILE [RUNS]}
 runs=${2:-5}
@@ -11,13 +11,16 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+source "$root/bench/store.sh"
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; store_stop; rm -rf "$work"' EXIT
+store_start
 dotnet publish "$root/src/Recommender.Api" -c Release -p:PublishReadyToRun=true -o "$work/app" >/dev/null
 dotnet publish "$root/src/Recommender.Cli" -c Release -o "$work/cli" >/dev/null
 times=()
 for run in $(seq "$runs"); do
-  rm -rf "$work/r.db"* "$work/models"
-  ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
+  rm -rf "$work/models"
+  store_env "import$run"
+  env "${STORE_ENV[@]}" Model__Directory="$work/models" Demo__Seed=false \
     Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 \
     Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
     Auth__Keys__0__Name=bench Auth__Keys__0__Key="$key" Auth__Keys__0__Role=admin RateLimits__Enabled=false \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Write benchmark: single-rating POST /api/ratings from 32 concurrent connections (wrk, Debian package), then a
 # check that every acknowledged rating is in the store.
-# usage: bench/ingest.sh [SECONDS]
+# usage: [STORE=sqlite|postgres] bench/ingest.sh [SECONDS]   (the store: see bench/store.sh)
 # Last line: "ratings/s R, acknowledged A, stored S, lost L".
 set -euo pipefail
 seconds=${1:-10}
@@ -11,16 +11,22 @@ work=$(mktemp -d)
 key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
+source "$root/bench/store.sh"
+pid=
+trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null; }; store_stop; rm -rf "$work"' EXIT
+store_start
+store_env ingest
+
 dotnet publish "$root/src/Recommender.Api" -c Release -p:PublishReadyToRun=true -o "$work/app" >/dev/null
-ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
+env "${STORE_ENV[@]}" Model__Directory="$work/models" Demo__Seed=false \
   Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 \
   Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
     Auth__Keys__0__Name=bench Auth__Keys__0__Key="$key" Auth__Keys__0__Role=admin RateLimits__Enabled=false \
   dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$port" >"$work/service.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -sf "$base/health/live" >/dev/null && break; sleep 0.1; done
+curl -sf "$base/health/live" >/dev/null || { echo "the service did not start:" >&2; tail -20 "$work/service.log" >&2; exit 1; }
 
 # Each wrk connection posts new (user, item) pairs: thread id, a per-thread counter; every rating is distinct.
 cat >"$work/post.lua" <<'LUA'
