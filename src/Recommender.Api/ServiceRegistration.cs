@@ -80,11 +80,15 @@ internal static class ServiceRegistration
         services.AddHostedService(provider => provider.GetRequiredService<Drain>());
         services.AddSingleton<Cluster.ClusterDatabase>();
         services.AddSingleton<Cluster.TrainerLease>();
+        services.AddSingleton<Cluster.FollowerSignal>();
+        services.AddSingleton<Cluster.SnapshotCache>();
         services.AddSingleton<Cluster.ClusterFollower>();
+        services.AddSingleton<Cluster.ClusterBus>();
+
+        // Redis first (when set), so the first snapshot a node loads can come from its cache.
+        services.AddHostedService(provider => provider.GetRequiredService<Cluster.ClusterBus>());
         services.AddHostedService<DatabaseInitializer>();
         services.AddHostedService(provider => provider.GetRequiredService<Cluster.ClusterFollower>());
-        services.AddSingleton<Cluster.ClusterBus>();
-        services.AddHostedService(provider => provider.GetRequiredService<Cluster.ClusterBus>());
         services.AddHostedService<TrainingWorker>();
         services.AddSingleton<Writes.StoreHealth>();
         services.AddSingleton<Writes.RatingWriter>();

@@ -40,7 +40,11 @@ public sealed class ClusterTests
             ["Node:LockInterval"] = "00:00:00.100",
             ["Model:Directory"] = Path.Combine(store.Path, name),
             ["Redis:Connection"] = redis,
+            ["Redis:Channel"] = Channel(store),
         });
+
+    /// <summary>The test's own Redis prefix: its nodes hear each other and share cached snapshots, not other tests'.</summary>
+    private static string Channel(StoreDirectory store) => $"test-{Path.GetFileName(store.Path)}";
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 30)
     {
@@ -344,6 +348,39 @@ public sealed class ClusterTests
         // A version the trainer publishes reaches the api node on its announcement.
         Assert.Equal(TrainingOutcome.Published, await trainer.RetrainAsync(trainerClient));
         await WaitUntilAsync(() => api.Models.Current!.Model.Version == 2, "the api node serves version 2", seconds: 20);
+    }
+
+    [RedisFact]
+    public async Task WithRedis_ReplicasReadTheSnapshotFromItsCache_AndFromTheStoreWhenTheCachedCopyIsAltered()
+    {
+        using var store = new StoreDirectory();
+        var redis = Environment.GetEnvironmentVariable(RedisFactAttribute.Variable)!;
+        using var trainer = Node(store, "trainer", "t", redis: redis);
+        await trainer.WaitForModelAsync();
+
+        // The trainer cached what it published under the snapshot's checksum, which PostgreSQL holds too.
+        var checksum = await ScalarAsync<string>(store, "SELECT checksum FROM model_snapshots WHERE version = 1");
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis);
+        var cached = connection.GetDatabase();
+        Assert.True(await cached.KeyExistsAsync($"{Channel(store)}:snapshot:{checksum}"));
+
+        async Task<SnapshotCache> ReplicaAsync(string name)
+        {
+            using var api = Node(store, "api", name, redis: redis);
+            await WaitUntilAsync(() => api.Models.Current is not null, $"replica {name} serves version 1");
+            Assert.Equal(1, await TrainingTests.VersionAsync(api.CreateClient()));
+            return api.Services.GetRequiredService<SnapshotCache>();
+        }
+
+        var first = await ReplicaAsync("r1");
+        Assert.Equal((1L, 0L, 0L), (first.Hits, first.Misses, first.Rejected));
+
+        // An altered cached copy hashes to something else: the replica reads the store, and caches a good copy again.
+        await cached.StringSetRangeAsync($"{Channel(store)}:snapshot:{checksum}:0", 100, "altered");
+        var second = await ReplicaAsync("r2");
+        Assert.Equal((0L, 1L), (second.Hits, second.Rejected));
+        var third = await ReplicaAsync("r3");
+        Assert.Equal((1L, 0L), (third.Hits, third.Rejected));
     }
 
     /// <summary>A trainer that waits for <see cref="Release"/> before fitting, while <see cref="Holding"/>.</summary>

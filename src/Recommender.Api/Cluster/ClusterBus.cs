@@ -10,7 +10,7 @@ namespace Recommender.Api.Cluster;
 /// <summary>
 /// Announcements between nodes over Redis pub/sub, when <c>Redis:Connection</c> is set on an api or trainer node: the
 /// trainer announces each version it publishes, every node the users its writes changed. A node that hears of a version
-/// polls the store at once (<see cref="ClusterFollower.Wake"/>); one that hears of users marks them for fold-in at once
+/// polls the store at once (<see cref="FollowerSignal"/>); one that hears of users marks them for fold-in at once
 /// (the next poll confirms them, and catches deletions and announcements "poll" stands for).
 /// </summary>
 /// <remarks>
@@ -21,7 +21,7 @@ namespace Recommender.Api.Cluster;
 public sealed class ClusterBus(
     IOptions<RedisOptions> options,
     IOptions<NodeOptions> node,
-    ClusterFollower follower,
+    FollowerSignal follower,
     FreshUsers freshUsers,
     ModelStore store,
     ILogger<ClusterBus> logger) : IHostedService, IAsyncDisposable
@@ -39,6 +39,9 @@ public sealed class ClusterBus(
 
     /// <summary>True while a Redis connection is up.</summary>
     public bool Connected => _redis?.IsConnected == true;
+
+    /// <summary>The Redis database while a connection is up (for <see cref="SnapshotCache"/>); null otherwise.</summary>
+    internal IDatabase? Database => _redis is { IsConnected: true } redis ? redis.GetDatabase() : null;
 
     /// <summary>Announces that <paramref name="version"/> is current.</summary>
     public void AnnounceVersion(long version) => Publish(ModelChannel, $"{_self} {version.ToString(CultureInfo.InvariantCulture)}");

@@ -21,26 +21,17 @@ public sealed class ClusterFollower(
     SnapshotStore snapshots,
     FreshUsers freshUsers,
     TrainingTrigger trigger,
+    FollowerSignal signal,
+    SnapshotCache cache,
     IOptions<NodeOptions> options,
     ILogger<ClusterFollower> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _sync = new(1, 1);
-    private readonly SemaphoreSlim _wake = new(0, 1);
     private long _seenDataVersion = -1;
     private long _unservable;
 
     /// <summary>Polls now rather than at the next interval (an announcement arrived).</summary>
-    public void Wake()
-    {
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // A wake-up is pending already.
-        }
-    }
+    public void Wake() => signal.Wake();
 
     /// <summary>Reads the store's head once and catches up with it: the current model, then other nodes' writes.</summary>
     public async Task SyncAsync(CancellationToken cancellationToken)
@@ -105,7 +96,7 @@ public sealed class ClusterFollower(
 
             try
             {
-                await _wake.WaitAsync(options.Value.PollInterval, stoppingToken);
+                await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -134,9 +125,27 @@ public sealed class ClusterFollower(
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 var download = path + ".download";
                 string checksum;
+                bool cached;
                 await using (var file = new FileStream(download, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
                 {
-                    checksum = await ClusterStore.CopySnapshotAsync(connection, version, file, cancellationToken);
+                    cached = await cache.TryCopyAsync(header.Checksum, file, cancellationToken);
+                    if (cached)
+                    {
+                        checksum = header.Checksum;
+                    }
+                    else
+                    {
+                        file.SetLength(0);
+                        file.Position = 0;
+                        checksum = await ClusterStore.CopySnapshotAsync(connection, version, file, cancellationToken);
+                    }
+                }
+
+                logger.LogInformation("Read the snapshot of version {Version} from {Source}", version, cached ? "the Redis cache" : "the store");
+                if (!cached && checksum == header.Checksum)
+                {
+                    // The next replica to follow this version finds it in the cache.
+                    await cache.StoreAsync(download, checksum, cancellationToken);
                 }
 
                 if (checksum != header.Checksum)

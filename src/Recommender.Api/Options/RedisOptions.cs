@@ -12,6 +12,12 @@ public sealed class RedisOptions
 
     /// <summary>The prefix of the pub/sub channels, so several deployments can share one Redis.</summary>
     public string Channel { get; set; } = "recommender";
+
+    /// <summary>
+    /// How long a model snapshot stays cached in Redis for the replicas (<c>Cluster/SnapshotCache</c>); zero caches none,
+    /// and every replica reads snapshots from PostgreSQL.
+    /// </summary>
+    public TimeSpan SnapshotCacheTtl { get; set; } = TimeSpan.FromDays(1);
 }
 
 internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
@@ -21,6 +27,11 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
         if (string.IsNullOrWhiteSpace(options.Channel))
         {
             return ValidateOptionsResult.Fail("Redis:Channel must be set.");
+        }
+
+        if (options.SnapshotCacheTtl < TimeSpan.Zero)
+        {
+            return ValidateOptionsResult.Fail("Redis:SnapshotCacheTtl must not be negative (zero caches no snapshot).");
         }
 
         if (string.IsNullOrWhiteSpace(options.Connection))

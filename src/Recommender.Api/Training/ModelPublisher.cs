@@ -93,6 +93,7 @@ public sealed partial class ModelPublisher(
     IDbContextFactory<RecommenderDbContext> dbFactory,
     ModelStore store,
     SnapshotStore snapshots,
+    Cluster.SnapshotCache snapshotCache,
     FreshUsers freshUsers,
     IOptions<TrainingOptions> trainingOptions,
     IOptions<RankingOptions> rankingOptions,
@@ -336,6 +337,7 @@ public sealed partial class ModelPublisher(
         await using var connection = await cluster.OpenAsync(cancellationToken);
         var header = await ClusterStore.SaveSnapshotAsync(connection, version, snapshots.PathOf(version), cancellationToken);
         logger.LogInformation("Stored the snapshot of version {Version} in the store: {Bytes} bytes, SHA-256 {Checksum}", version, header.Length, header.Checksum);
+        await snapshotCache.StoreAsync(snapshots.PathOf(version), header.Checksum, cancellationToken);
         return null;
     }
 
