@@ -2,7 +2,8 @@
 # Training speed: the CLI's bench verb RUNS times (default 5) at k = 100 and k = 64, 20 epochs, on two threads, and
 # the medians of its figures (each run measures the fast trainer on 2 threads and on 1, alternated nine times, each
 # pair followed by two separate 1-thread runs at once — what the machine offered two threads — and the scalar notebook
-# trainer, side by side in one process).
+# trainer, side by side in one process). The 1- and 2-thread figures on the generated 1.8 M-rating set, side by side
+# with LIBMF, come from bench/libmf.sh (which also covers an ml-latest-small split given by ML_TRAIN and ML_TEST).
 # usage: bench/speed.sh TRAIN_FILE TEST_FILE [RUNS]
 set -euo pipefail
 train=${1:?usage: bench/speed.sh TRAIN_FILE TEST_FILE [RUNS]}
