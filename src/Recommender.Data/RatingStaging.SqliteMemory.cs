@@ -10,7 +10,7 @@ public abstract partial class RatingStaging
 {
     /// <summary>
     /// SQLite: the ratings are staged in the process, up to a memory budget — each distinct id once, each rating as two
-    /// id numbers, a value and a timestamp (20 bytes) — and completing sorts them into primary-key order with the last
+    /// id numbers, a value, a timestamp and its place in the body (24 bytes) — and completing sorts them into primary-key order with the last
     /// line of each pair winning, all before the store is locked. The apply then writes users, items and ratings in
     /// that order through prepared statements bound straight from UTF-8 ids; when the import is at least as large as the
     /// ratings already stored, it drops the item index first and builds it again at the end (one sort instead of a
@@ -18,13 +18,16 @@ public abstract partial class RatingStaging
     /// staged into <see cref="Sqlite"/>'s temporary table and goes on there, so memory stays bounded whatever the body.
     /// </summary>
     /// <remarks>
-    /// On a generated 10 M-rating file in random order, staging a SQLite table that is sorted and made distinct in SQL
-    /// took 23 s before the apply began; sorting 8-byte keys in memory takes about one.
+    /// On a generated 10 M-rating file in random order, sorting and deduplicating the staged rows in SQL took 23 s before
+    /// the apply began; staged and sorted here, the whole body took 12.2 s from its first byte to the start of the apply.
     /// </remarks>
     private sealed class SqliteMemory : RatingStaging
     {
         /// <summary>Ratings per block of the staging arrays (so they grow without copying).</summary>
         private const int BlockSize = 1 << 20;
+
+        /// <summary>The first block's starting size, doubled up to <see cref="BlockSize"/>: a small import stays small.</summary>
+        private const int FirstBlockSize = 1 << 12;
 
         /// <summary>Bytes staged per rating (its key and <see cref="Staged"/>), with room for a block being copied while sorting.</summary>
         private const long BytesPerRating = 8 + 16 + 8;
@@ -71,10 +74,18 @@ public abstract partial class RatingStaging
         /// numbers, turned into ranks in id order when completing); what it holds travels with the key through the sort,
         /// so the apply reads it in order instead of gathering it from random places.
         /// </summary>
-        private sealed class Block
+        private sealed class Block(int capacity)
         {
-            public readonly ulong[] Keys = new ulong[BlockSize];
-            public readonly Staged[] Ratings = new Staged[BlockSize];
+            public ulong[] Keys = new ulong[capacity];
+            public Staged[] Ratings = new Staged[capacity];
+
+            /// <summary>Doubles the block, up to <see cref="BlockSize"/>.</summary>
+            public void Grow()
+            {
+                var capacity = Math.Min(BlockSize, Keys.Length * 2);
+                Array.Resize(ref Keys, capacity);
+                Array.Resize(ref Ratings, capacity);
+            }
         }
 
         /// <summary>A staged rating's value and timestamp, and its place in the body (the later of two equal keys wins).</summary>
@@ -118,10 +129,15 @@ public abstract partial class RatingStaging
             var position = (int)(Added % BlockSize);
             if (position == 0)
             {
-                _blocks.Add(new Block());
+                _blocks.Add(new Block(_blocks.Count == 0 ? FirstBlockSize : BlockSize));
             }
 
             var block = _blocks[^1];
+            if (position == block.Keys.Length)
+            {
+                block.Grow();
+            }
+
             block.Keys[position] = ((ulong)(uint)Number(_userNumbers, _users, userId) << 32) | (uint)Number(_itemNumbers, _items, itemId);
             block.Ratings[position] = new Staged { Timestamp = timestamp, Value = (float)value, Sequence = (int)Added };
             Added++;
