@@ -12,7 +12,7 @@ work=$(mktemp -d)
 key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 pid=
 source "$root/bench/store.sh"
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; store_stop; rm -rf "$work"' EXIT
+trap 'set +e; [ -n "$pid" ] && kill $pid 2>/dev/null; store_stop; rm -rf "$work"' EXIT
 store_start
 dotnet publish "$root/src/Recommender.Api" -c Release -p:PublishReadyToRun=true -o "$work/app" >/dev/null
 dotnet publish "$root/src/Recommender.Cli" -c Release -o "$work/cli" >/dev/null

@@ -13,7 +13,8 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 
 source "$root/bench/store.sh"
 pid=
-trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null; }; store_stop; rm -rf "$work"' EXIT
+# Not stopped by errexit: the service's exit status (or a failed wait) must not keep the store from being stopped.
+trap 'set +e; [ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null; }; store_stop; rm -rf "$work"' EXIT
 store_start
 store_env ingest
 
