@@ -4,6 +4,7 @@
 #   postgres_start DIR           initdb's a cluster in DIR (an empty folder, which becomes the cluster's own) and
 #                                starts it on a free loopback port; sets POSTGRES_CONNECTION (an Npgsql connection
 #                                string to the "postgres" database, as the cluster's superuser) and POSTGRES_PID
+#   postgres_psql DB ARGS...     runs Debian's psql against database DB of that cluster (its host, port and password)
 #   postgres_stop                stops that cluster by its postmaster's pid and waits for it to exit
 #
 # The cluster keeps PostgreSQL's durable defaults (fsync and synchronous_commit on): the tests and figures depend on
@@ -15,6 +16,8 @@ POSTGRES_OS_USER=
 POSTGRES_DIR=
 POSTGRES_PID=
 POSTGRES_CONNECTION=
+POSTGRES_PORT=
+POSTGRES_PASSWORD=
 
 postgres_install() {
   [ -x "$POSTGRES_BIN/initdb" ] && return 0
@@ -61,11 +64,19 @@ postgres_start() {
         -o "-p $port -k $POSTGRES_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null; then
       POSTGRES_PID=$(head -1 "$POSTGRES_DIR/data/postmaster.pid")
       POSTGRES_CONNECTION="Host=127.0.0.1;Port=$port;Username=recommender;Password=$password;Database=postgres"
+      POSTGRES_PORT=$port
+      POSTGRES_PASSWORD=$password
       return 0
     fi
   done
   cat "$POSTGRES_DIR/server.log" >&2
   return 1
+}
+
+postgres_psql() {
+  local database=${1:?postgres_psql DB ARGS...}
+  shift
+  PGPASSWORD=$POSTGRES_PASSWORD "$POSTGRES_BIN/psql" -h 127.0.0.1 -p "$POSTGRES_PORT" -U recommender -d "$database" "$@"
 }
 
 postgres_stop() {

@@ -79,13 +79,11 @@ dotnet publish bench/Recommender.Soak -c Release -o "$work/soak" --nologo -v qui
 
 postgres_start "$work/pg" || exit 1
 connection=${POSTGRES_CONNECTION/Database=postgres/Database=recommender}
-pg_port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$POSTGRES_CONNECTION")
-pg_password=$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$POSTGRES_CONNECTION")
-sql() { PGPASSWORD=$pg_password "$POSTGRES_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U recommender -d recommender -Atqc "$1"; }
-PGPASSWORD=$pg_password "$POSTGRES_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U recommender -d postgres -qc "CREATE DATABASE recommender" || exit 1
+sql() { postgres_psql recommender -Atqc "$1"; }
+postgres_psql postgres -qc "CREATE DATABASE recommender" || exit 1
 redis_start "$work/redis" || exit 1
 redis_port=${REDIS_CONNECTION#*:}
-echo "PostgreSQL 15 (pid $POSTGRES_PID) on port $pg_port, Redis (pid $REDIS_PID) on port $redis_port"
+echo "PostgreSQL 15 (pid $POSTGRES_PID) on port $POSTGRES_PORT, Redis (pid $REDIS_PID) on port $redis_port"
 
 key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 for name in api1 api2 trainer1 trainer2; do port[$name]=$(free_port); done

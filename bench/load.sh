@@ -10,6 +10,7 @@ seconds=${2:-10}
 connections=64
 port=${PORT:-5391}
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/wrk.sh"
 work=$(mktemp -d)
 key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -30,29 +31,9 @@ curl -sf -H "X-API-Key: $key" -X POST "$base/api/model/retrain" >/dev/null
 for _ in $(seq 600); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.1; done
 
 # Every user id (URL-encoded), for requests spread over all users.
-page=1
-while :; do
-  ids=$(curl -sf "$base/api/users?pageSize=100&page=$page" | grep -o '"userId":"[^"]*"' | cut -d'"' -f4 || true)
-  [ -z "$ids" ] && break
-  printf '%s\n' "$ids" >>"$work/users.txt"
-  page=$((page + 1))
-done
-{
-  echo "users = {"
-  if command -v jq >/dev/null; then jq -Rr '@uri' <"$work/users.txt"; else cat "$work/users.txt"; fi | sed 's/.*/"&",/'
-  echo "}"
-  cat <<'LUA'
-math.randomseed(42)
-request = function()
-  return wrk.format("GET", "/api/users/" .. users[math.random(#users)] .. "/recommendations?count=10")
-end
-LUA
-} >"$work/recommend.lua"
+recommend_script "$base" "$work/recommend.lua"
 
 run() { wrk -t2 -c$connections -d"${seconds}s" --latency "$@" 2>&1; }
-rps() { awk '/^Requests\/sec/ {print $2}'; }
-p99() { awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }'; }
-errors() { awk '/Non-2xx/ {n = $5} END {print n + 0}'; }
 
 # Warm up both paths first (the JIT's optimizing tier, the caches), so that both are measured in steady state.
 wrk -t2 -c$connections -d5s "$base/health/live" >/dev/null 2>&1

@@ -28,11 +28,7 @@ store_start() {
 store_env() {
   local name=${1:?store_env NAME}
   if [ "$STORE" = postgres ]; then
-    local port password
-    port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$POSTGRES_CONNECTION")
-    password=$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$POSTGRES_CONNECTION")
-    PGPASSWORD=$password "$POSTGRES_BIN/psql" -h 127.0.0.1 -p "$port" -U recommender -d postgres -qc "CREATE DATABASE \"$name\"" \
-      || return 1
+    postgres_psql postgres -qc "CREATE DATABASE \"$name\"" || return 1
     STORE_ENV=(Store__Provider=Postgres "ConnectionStrings__Recommender=${POSTGRES_CONNECTION/Database=postgres/Database=$name}")
   else
     STORE_ENV=("ConnectionStrings__Recommender=Data Source=$work/$name.db")

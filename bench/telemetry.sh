@@ -10,6 +10,7 @@ ratings=${1:?usage: bench/telemetry.sh RATINGS_FILE [SECONDS] [REPEAT]}
 seconds=${2:-10}
 repeat=${3:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/wrk.sh"
 work=$(mktemp -d)
 key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 pids=()
@@ -43,32 +44,13 @@ curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key" "http://127.0.0.1:$o
   || { echo "the telemetry-off service still serves /metrics" >&2; exit 1; }
 
 # The same user ids for both (both imported the same file).
-page=1
-while :; do
-  ids=$(curl -sf -H "X-API-Key: $key" "http://127.0.0.1:$on/api/users?pageSize=100&page=$page" | grep -o '"userId":"[^"]*"' | cut -d'"' -f4 || true)
-  [ -z "$ids" ] && break
-  printf '%s\n' "$ids" >>"$work/users.txt"
-  page=$((page + 1))
-done
-{
-  echo "users = {"
-  if command -v jq >/dev/null; then jq -Rr '@uri' <"$work/users.txt"; else cat "$work/users.txt"; fi | sed 's/.*/"&",/'
-  echo "}"
-  cat <<LUA
-math.randomseed(42)
-request = function()
-  return wrk.format("GET", "/api/users/" .. users[math.random(#users)] .. "/recommendations?count=10", { ["X-API-Key"] = "$key" })
-end
-LUA
-} >"$work/recommend.lua"
+recommend_script "http://127.0.0.1:$on" "$work/recommend.lua" "$key"
 
 # A Prometheus-like scraper on the telemetry-on service for the whole run.
 (while :; do curl -sf -H "X-API-Key: $key" "http://127.0.0.1:$on/metrics" >/dev/null || true; sleep 1; done) &
 scraper=$!
 
 measure() { wrk -t2 -c64 -d"${seconds}s" --latency -s "$work/recommend.lua" "http://127.0.0.1:$1" 2>&1; }
-rps() { awk '/^Requests\/sec/ {print $2}'; }
-p99() { awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 for port in "$on" "$off"; do measure "$port" >/dev/null; done   # warm-up of both
 for round in $(seq "$repeat"); do

@@ -8,7 +8,7 @@ namespace Recommender.Api.Cluster;
 
 /// <summary>
 /// How an api or trainer node keeps up with the others through the shared store: every
-/// <see cref="NodeOptions.PollInterval"/> (or at once when <see cref="Wake"/>d by an announcement) it reads the store's
+/// <see cref="NodeOptions.PollInterval"/> (or at once when an announcement raises its <see cref="FollowerSignal"/>) it reads the store's
 /// head; a newer <c>model_current</c> is read, its checksum verified and served (<see cref="ModelPublisher.FollowAsync"/>),
 /// and users whose ratings other nodes changed are folded in here from their next query (<see cref="FreshUsers.Merge"/>).
 /// On a trainer node, a change also tells the trainer that ratings changed.
@@ -29,9 +29,6 @@ public sealed class ClusterFollower(
     private readonly SemaphoreSlim _sync = new(1, 1);
     private long _seenDataVersion = -1;
     private long _unservable;
-
-    /// <summary>Polls now rather than at the next interval (an announcement arrived).</summary>
-    public void Wake() => signal.Wake();
 
     /// <summary>Reads the store's head once and catches up with it: the current model, then other nodes' writes.</summary>
     public async Task SyncAsync(CancellationToken cancellationToken)
