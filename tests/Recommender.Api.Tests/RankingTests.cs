@@ -102,6 +102,43 @@ public sealed class RankingTests
     }
 
     [Fact]
+    public async Task ATrainedUsersList_IsServedFromTheBytesWrittenTheFirstTime_UntilTheyRateOrAModelIsPublished()
+    {
+        using var app = await StartAsync(TwoTastes());
+        var client = app.CreateClient();
+        var serving = app.Models.Current!;
+        const string user = "a-user-000";
+        var path = $"/api/users/{user}/recommendations?count=5";
+
+        var first = await client.GetStringAsync(path);
+        Assert.Equal(1, serving.Responses.Count);
+        Assert.Equal(first, await client.GetStringAsync(path));
+        Assert.Equal(1, serving.Responses.Count);
+
+        // The same list computed and serialized on the spot (an exclusion of an unknown item is never cached) is the same JSON.
+        Assert.Equal(first, await client.GetStringAsync(path + "&exclude=no-such-item"));
+        var shorter = Items(JsonDocument.Parse(await client.GetStringAsync($"/api/users/{user}/recommendations?count=3")).RootElement);
+        Assert.Equal(Items(JsonDocument.Parse(first).RootElement).Take(3), shorter);
+        Assert.Equal(2, serving.Responses.Count);
+
+        // A rating folds the user in: their list is ranked on the spot from then on, not read from the kept bytes.
+        var ratings = Enumerable.Range(0, 12).Select(i => new { userId = user, itemId = $"b-{i:D2}", rating = 5 })
+            .Concat(Enumerable.Range(0, 20).Select(i => new { userId = user, itemId = $"a-{i:D2}", rating = 1 }));
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/ratings/batch", new { ratings })).StatusCode);
+        var turned = await client.GetStringAsync(path);
+        Assert.NotEqual(first, turned);
+        Assert.All(Items(JsonDocument.Parse(turned).RootElement), i => Assert.StartsWith("b-", i));
+        Assert.Equal(2, serving.Responses.Count);
+
+        // A new version starts with nothing kept.
+        Assert.Equal(TrainingOutcome.Published, await app.RetrainAsync(client));
+        var next = JsonDocument.Parse(await client.GetStringAsync(path)).RootElement;
+        Assert.Equal(app.Models.Current!.Model.Version, next.GetProperty("modelVersion").GetInt64());
+        Assert.NotEqual(serving.Model.Version, app.Models.Current.Model.Version);
+        Assert.Equal(1, app.Models.Current.Responses.Count);
+    }
+
+    [Fact]
     public async Task AUserWithNoRatings_GetsThePopularItemsFlagged_AndTheirFirstRatingsPersonalizeThem()
     {
         using var app = await StartAsync(TwoTastes());

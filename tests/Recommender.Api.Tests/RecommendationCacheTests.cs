@@ -39,3 +39,34 @@ public class RecommendationCacheTests
         Assert.Equal(0, cache.Count);
     }
 }
+
+public class ResponseCacheTests
+{
+    [Fact]
+    public void KeepsBodiesUpToItsBudget_ThenWritesWithoutKeeping()
+    {
+        var cache = new ResponseCache(maxBytes: 100);
+        cache.Add(user: 1, count: 10, new byte[60]);
+        cache.Add(user: 2, count: 10, new byte[60]);
+        cache.Add(user: 1, count: 5, new byte[40]);
+
+        Assert.True(cache.TryGet(1, 10, out var kept));
+        Assert.Equal(60, kept.Length);
+        Assert.False(cache.TryGet(2, 10, out _));
+        Assert.True(cache.TryGet(1, 5, out _));
+        Assert.False(cache.TryGet(1, 6, out _));
+        Assert.Equal((2, 100L), (cache.Count, cache.Bytes));
+    }
+
+    [Fact]
+    public void ASecondBodyForTheSameList_KeepsTheFirst_AndItsBytesOnce()
+    {
+        var cache = new ResponseCache(maxBytes: 1000);
+        cache.Add(user: 3, count: 10, [1, 2, 3]);
+        cache.Add(user: 3, count: 10, [4, 5, 6, 7]);
+
+        Assert.True(cache.TryGet(3, 10, out var kept));
+        Assert.Equal([1, 2, 3], kept);
+        Assert.Equal(3, cache.Bytes);
+    }
+}

@@ -1,6 +1,9 @@
 using Recommender.Api.Telemetry;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Recommender.Api.Contracts;
 using Recommender.Api.Options;
@@ -37,11 +40,12 @@ public static class RecommendationEndpoints
         _ => "invalid",
     };
 
-    public static async Task<Results<Ok<RecommendationsResponse>, ProblemHttpResult, ValidationProblem>> GetRecommendations(
+    public static async Task<Results<Ok<RecommendationsResponse>, CachedJson, ProblemHttpResult, ValidationProblem>> GetRecommendations(
         string userId,
         ModelStore store,
         FreshUsers freshUsers,
         IOptions<RecommendationsOptions> options,
+        IOptions<JsonOptions> json,
         CancellationToken cancellationToken,
         int count = 10,
         [AllowedValues("ranking", "rating", "model", "neighbors")] string strategy = "ranking",
@@ -83,7 +87,23 @@ public static class RecommendationEndpoints
 
         if (strategy == "ranking" && serving.Ranking is { } ranking)
         {
-            return TypedResults.Ok(await RankAsync(userId, serving, ranking, freshUsers, count, excluded, cancellationToken));
+            // A trained user's list cannot change while this version serves: the bytes written the first time are the answer.
+            var user = await freshUsers.ResolveRankingAsync(serving, userId, cancellationToken);
+            var trained = excluded.Length == 0 && user is { IsFoldedIn: false, IsFallback: false, Index: >= 0 };
+            if (trained && serving.Responses.TryGet(user!.Value.Index, count, out var cached))
+            {
+                return new CachedJson(cached);
+            }
+
+            var ranked = await RankAsync(userId, serving, ranking, user, freshUsers, count, excluded, cancellationToken);
+            if (!trained)
+            {
+                return TypedResults.Ok(ranked);
+            }
+
+            var body = JsonSerializer.SerializeToUtf8Bytes(ranked, (JsonTypeInfo<RecommendationsResponse>)json.Value.SerializerOptions.GetTypeInfo(typeof(RecommendationsResponse)));
+            serving.Responses.Add(user!.Value.Index, count, body);
+            return new CachedJson(body);
         }
 
         // strategy=rating or neighbors, and strategy=ranking with a version saved before ranking models existed.
@@ -126,13 +146,13 @@ public static class RecommendationEndpoints
     }
 
     /// <summary>
-    /// The ranking model's list, each item with the user's predicted rating from the rating model. A user the store does
-    /// not have, or one with no usable rating, gets the most popular items, flagged "popularity".
+    /// The ranking model's list for <paramref name="user"/> (as the ranking model sees <paramref name="userId"/>), each
+    /// item with the user's predicted rating from the rating model. A user the store does not have (null), or one with
+    /// no usable rating, gets the most popular items, flagged "popularity".
     /// </summary>
     private static async Task<RecommendationsResponse> RankAsync(
-        string userId, ServingModel serving, RankingModel ranking, FreshUsers freshUsers, int count, string[] excluded, CancellationToken cancellationToken)
+        string userId, ServingModel serving, RankingModel ranking, RankingUser? user, FreshUsers freshUsers, int count, string[] excluded, CancellationToken cancellationToken)
     {
-        var user = await freshUsers.ResolveRankingAsync(serving, userId, cancellationToken);
         var excludedIndices = excluded.Length == 0 ? null : excluded.Select(ranking.Items.IndexOf).Where(i => i >= 0).ToHashSet();
         IReadOnlyList<RankedItem> top = user switch
         {

@@ -174,7 +174,9 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     public ValueTask<UserVector?> ResolveAsync(ServingModel serving, string userId, CancellationToken cancellationToken)
     {
         var model = serving.Model;
-        return ResolveAsync(userId, model.Version, model.Users, model.Items, _folded, model.User, (ratings, index) => model.FoldIn(ratings, index), cancellationToken);
+        return TrainedIndex(model.Users, userId) is var trained and >= 0
+            ? new(model.User(trained))
+            : ResolveAsync(userId, model.Version, model.Users, model.Items, _folded, model.User, (ratings, index) => model.FoldIn(ratings, index), cancellationToken);
     }
 
     /// <summary>
@@ -185,8 +187,13 @@ public sealed class FreshUsers(IDbContextFactory<RecommenderDbContext> dbFactory
     public ValueTask<RankingUser?> ResolveRankingAsync(ServingModel serving, string userId, CancellationToken cancellationToken)
     {
         var model = serving.Ranking ?? throw new InvalidOperationException("The serving version has no ranking model.");
-        return ResolveAsync(userId, model.Version, model.Users, model.Items, _rankingFolded, model.User, (ratings, index) => model.FoldIn(ratings, index), cancellationToken);
+        return TrainedIndex(model.Users, userId) is var trained and >= 0
+            ? new(model.User(trained))
+            : ResolveAsync(userId, model.Version, model.Users, model.Items, _rankingFolded, model.User, (ratings, index) => model.FoldIn(ratings, index), cancellationToken);
     }
+
+    /// <summary>The row of a user the model trained on and whose ratings have not changed since (the common case, answered without allocating), else -1.</summary>
+    private int TrainedIndex(IdMap users, string userId) => _changed.ContainsKey(userId) ? -1 : users.IndexOf(userId);
 
     /// <summary>
     /// How one model sees a user: folded in from the store (and cached for this model version) when their ratings

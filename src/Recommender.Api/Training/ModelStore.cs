@@ -15,6 +15,9 @@ public sealed record ServingModel(FactorModel Model, long DataVersion, RankingMo
     /// <summary>Top-N lists of trained users under the ranking model.</summary>
     public RankingCache Rankings { get; } = new();
 
+    /// <summary>Serialized answers of the default strategy for trained users.</summary>
+    public ResponseCache Responses { get; } = new();
+
     /// <summary>Warms both memos (see <see cref="RecommendationCache.Warm"/>).</summary>
     public void Warm(int threads, CancellationToken cancellationToken)
     {
