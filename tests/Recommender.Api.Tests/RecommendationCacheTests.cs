@@ -70,3 +70,29 @@ public class ResponseCacheTests
         Assert.Equal(3, cache.Bytes);
     }
 }
+
+public class ModelStoreTests
+{
+    private static readonly Core.Model.FactorModel Model = Trainers.Create(TrainingParameters.For(Algorithm.BiasedSgd) with { Factors = 2, Epochs = 2 })
+        .Fit(RatingDataset.FromTriples([("u", "i", 4f), ("u", "j", 2f), ("v", "i", 5f)])).Model;
+
+    [Fact]
+    public void Publishing_RetiresTheVersionItReplaces_SoItsBackgroundWarmUpStops()
+    {
+        var store = new ModelStore();
+        var first = new ServingModel(Model, DataVersion: 1);
+        var second = new ServingModel(Model, DataVersion: 2);
+
+        store.Publish(first);
+        Assert.False(first.Retired.IsCancellationRequested);
+        store.Publish(second);
+
+        Assert.True(first.Retired.IsCancellationRequested);
+        Assert.False(second.Retired.IsCancellationRequested);
+        Assert.Same(first, store.Previous);
+
+        // Warming a retired version stops at once instead of ranking every user.
+        Assert.Throws<OperationCanceledException>(() => first.Recommendations.Warm(Model, 1, first.Retired));
+        Assert.Equal(0, first.Recommendations.Count);
+    }
+}

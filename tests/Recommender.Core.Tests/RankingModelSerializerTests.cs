@@ -36,7 +36,7 @@ public class RankingModelSerializerTests
         Assert.Equal((model.Version, model.TrainedAt, model.Metrics, model.Parameters), (copy.Version, copy.TrainedAt, copy.Metrics, copy.Parameters));
         Assert.Equal(model.Users.Ids, copy.Users.Ids);
         Assert.Equal(model.Items.Ids, copy.Items.Ids);
-        Assert.Equal(model.Weights, copy.Weights);
+        Assert.Equal(model.Weights.ToArray(), copy.Weights.ToArray());
         Assert.Equal(model.UserFactors, copy.UserFactors);
         Assert.Equal(model.ItemFactors, copy.ItemFactors);
         for (var u = 0; u < model.Users.Count; u++)

@@ -28,13 +28,27 @@ public sealed record ServingModel(FactorModel Model, long DataVersion, RankingMo
         }
     }
 
-    /// <summary>Warms both memos in the background on one thread, for a version that already serves.</summary>
+    private readonly CancellationTokenSource _retired = new();
+
+    /// <summary>Cancelled when another version replaces this one as the serving model.</summary>
+    public CancellationToken Retired => _retired.Token;
+
+    /// <summary>Marks this version as no longer serving: its background warm-up stops.</summary>
+    internal void Retire() => _retired.Cancel();
+
+    /// <summary>
+    /// Warms both memos in the background on one thread, for a version that already serves, until it is retired (a
+    /// warm-up of a version nobody asks any more would only take the CPU from the one that replaced it).
+    /// </summary>
     public void WarmInBackground(ILogger logger) =>
         _ = Task.Run(() =>
         {
             try
             {
-                Warm(threads: 1, CancellationToken.None);
+                Warm(threads: 1, Retired);
+            }
+            catch (OperationCanceledException) when (Retired.IsCancellationRequested)
+            {
             }
             catch (Exception e)
             {
@@ -81,8 +95,14 @@ public sealed class ModelStore
     public void Publish(ServingModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        Volatile.Write(ref _previous, Volatile.Read(ref _current));
+        var replaced = Volatile.Read(ref _current);
+        Volatile.Write(ref _previous, replaced);
         Volatile.Write(ref _current, model);
+        if (!ReferenceEquals(replaced, model))
+        {
+            replaced?.Retire();
+        }
+
         Interlocked.Exchange(ref _published, NewSignal()).TrySetResult(model);
     }
 

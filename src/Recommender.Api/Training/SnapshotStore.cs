@@ -85,7 +85,8 @@ public sealed class SnapshotStore(IOptions<ModelOptions> options, IHostEnvironme
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             var model = FactorModelSerializer.Read(stream);
-            var ranking = stream.Position < stream.Length ? RankingModelSerializer.Read(stream) : null;
+            // EASE's B (items², most of the file) is mapped, not copied: activating a kept version reads little more than its ids.
+            var ranking = stream.Position < stream.Length ? RankingModelSerializer.Read(stream, mapWeights: true) : null;
             if (model.Version != version || ranking is not null && ranking.Version != version)
             {
                 return (null, null, $"the file {Path.GetFileName(path)} holds version {model.Version}.");

@@ -90,9 +90,13 @@ public sealed partial class RankingModel
         {
             var sum = buffer.AsSpan(0, n);
             sum.Clear();
-            foreach (var item in user.PositiveItems.Span)
+            using (_weights.Pin())
             {
-                VectorMath.AddScaled(1f, _weights.AsSpan(_slot[item] * n, n), sum);
+                var weights = _weights.Span;
+                foreach (var item in user.PositiveItems.Span)
+                {
+                    VectorMath.AddScaled(1f, weights.Slice(_slot[item] * n, n), sum);
+                }
             }
 
             for (var i = 0; i < row.Length; i++)

@@ -34,9 +34,11 @@ public sealed partial class RankingModel
         {
             var n = _activeItems.Length;
             var column = _slot[itemIndex];
+            using var pin = _weights.Pin();
+            var weights = _weights.Span;
             for (var j = 0; j < similarity.Length; j++)
             {
-                similarity[j] = _slot[j] >= 0 ? _weights[_slot[j] * n + column] : float.NaN;
+                similarity[j] = _slot[j] >= 0 ? weights[_slot[j] * n + column] : float.NaN;
             }
         }
         else

@@ -24,14 +24,14 @@ public sealed partial class RankingModel : ITopNRecommender
     private readonly int[] _popular;
     private readonly int[] _activeItems;
     private readonly int[] _slot;
-    private readonly float[] _weights;
+    private readonly ReadOnlyMemory<float> _weights;
     private readonly float[] _userFactors;
     private readonly float[] _itemFactors;
     private readonly Lazy<double[]> _gram;
     private readonly Lazy<float[]> _itemNorms;
 
     /// <summary>Checks that the parts agree; <paramref name="weights"/> is B over the items with interactions (EASE), factors are padded rows (implicit ALS).</summary>
-    internal RankingModel(RankingParameters parameters, IdMap users, IdMap items, SparseRows rated, float[] weights, float[] userFactors, float[] itemFactors)
+    internal RankingModel(RankingParameters parameters, IdMap users, IdMap items, SparseRows rated, ReadOnlyMemory<float> weights, float[] userFactors, float[] itemFactors)
     {
         parameters.Validate();
         if (rated.Count != users.Count || rated.Offsets.Length != users.Count + 1 || rated.Offsets[0] != 0
@@ -72,7 +72,7 @@ public sealed partial class RankingModel : ITopNRecommender
         Stride = VectorMath.PaddedLength(parameters.Factors);
         var expectWeights = parameters.Algorithm == RankingAlgorithm.Ease ? (long)_activeItems.Length * _activeItems.Length : 0;
         var factorModel = parameters.Algorithm == RankingAlgorithm.ImplicitAls;
-        if (weights.LongLength != expectWeights || userFactors.LongLength != (factorModel ? (long)users.Count * Stride : 0)
+        if (weights.Length != expectWeights || userFactors.LongLength != (factorModel ? (long)users.Count * Stride : 0)
             || itemFactors.LongLength != (factorModel ? (long)items.Count * Stride : 0))
         {
             throw new ArgumentException("The model's weights do not agree with its items and users.");
@@ -122,11 +122,19 @@ public sealed partial class RankingModel : ITopNRecommender
     public IdMap Items { get; }
 
     /// <summary>True when every weight is a finite number (a publishing gate checks this).</summary>
-    public bool IsFinite => AllFinite(_weights) && AllFinite(_userFactors) && AllFinite(_itemFactors);
+    public bool IsFinite
+    {
+        get
+        {
+            using var pin = _weights.Pin();
+            return AllFinite(_weights.Span) && AllFinite(_userFactors) && AllFinite(_itemFactors);
+        }
+    }
 
     internal SparseRows Rated => _rated;
 
-    internal float[] Weights => _weights;
+    /// <summary>EASE's B over the active items, row-major; in memory or mapped from a snapshot (use it under <see cref="ReadOnlyMemory{T}.Pin"/>).</summary>
+    internal ReadOnlyMemory<float> Weights => _weights;
 
     internal float[] UserFactors => _userFactors;
 
@@ -143,7 +151,7 @@ public sealed partial class RankingModel : ITopNRecommender
     /// <summary>The number of training interactions (positive ratings) of item <paramref name="itemIndex"/>.</summary>
     public int InteractionCount(int itemIndex) => _itemCounts[itemIndex];
 
-    private static bool AllFinite(float[] values)
+    private static bool AllFinite(ReadOnlySpan<float> values)
     {
         foreach (var v in values)
         {

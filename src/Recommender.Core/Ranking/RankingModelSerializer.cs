@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Recommender.Core.Data;
+using Recommender.Core.Numerics;
 using Recommender.Core.Training;
 
 namespace Recommender.Core.Ranking;
@@ -52,7 +53,11 @@ public static class RankingModelSerializer
         WriteArray(stream, rated.Offsets.AsSpan());
         WriteArray(stream, rated.Columns.AsSpan());
         WriteArray(stream, rated.Values.AsSpan());
-        WriteArray(stream, model.Weights.AsSpan());
+        using (model.Weights.Pin())
+        {
+            WriteArray(stream, model.Weights.Span);
+        }
+
         var k = model.Parameters.Factors;
         for (var r = 0; model.Algorithm == RankingAlgorithm.ImplicitAls && r < model.Users.Count; r++)
         {
@@ -67,8 +72,17 @@ public static class RankingModelSerializer
         writer.Write(EndMarker);
     }
 
-    /// <summary>Reads a snapshot written by <see cref="Write"/> from a seekable stream; throws <see cref="InvalidDataException"/> for anything else.</summary>
-    public static RankingModel Read(Stream stream)
+    /// <summary>EASE weights at least this large are mapped rather than read, when the caller asks for it.</summary>
+    public const long MapThresholdBytes = 1 << 20;
+
+    /// <summary>
+    /// Reads a snapshot written by <see cref="Write"/> from a seekable stream; throws <see cref="InvalidDataException"/>
+    /// for anything else. With <paramref name="mapWeights"/>, a <see cref="FileStream"/> and EASE weights of at least
+    /// <see cref="MapThresholdBytes"/>, the weights (items² floats: most of the file) are mapped from the file in place
+    /// (<see cref="MappedFloats"/>) instead of being copied into memory: the model is ready once the rest is read, and
+    /// the weights are paged in as they are used. The file must then be replaced only by a rename, never rewritten.
+    /// </summary>
+    public static RankingModel Read(Stream stream, bool mapWeights = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanSeek)
@@ -108,7 +122,9 @@ public static class RankingModelSerializer
             var offsets = ReadArray<int>(stream, users + 1);
             var ratedItems = ReadArray<int>(stream, ratedCount);
             var ratings = ReadArray<float>(stream, ratedCount);
-            var weights = ReadArray<float>(stream, isEase ? active * active : 0);
+            var weights = isEase && mapWeights && MappedFloats.IsSupported && stream is FileStream file && 4L * active * active >= MapThresholdBytes
+                ? Map(file, active * active)
+                : ReadArray<float>(stream, isEase ? active * active : 0);
             var userFactors = isFactor ? ReadRows(stream, users, k, stride) : [];
             var itemFactors = isFactor ? ReadRows(stream, items, k, stride) : [];
             Check(reader.ReadUInt32() == EndMarker, "The snapshot is truncated or corrupt.");
@@ -158,6 +174,14 @@ public static class RankingModelSerializer
         var values = new T[count];
         stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
         return values;
+    }
+
+    /// <summary>Maps the <paramref name="count"/> floats at <paramref name="file"/>'s position and moves past them.</summary>
+    private static ReadOnlyMemory<float> Map(FileStream file, int count)
+    {
+        var mapped = MappedFloats.Open(file.Name, file.Position, count);
+        file.Seek(4L * count, SeekOrigin.Current);
+        return mapped.Memory;
     }
 
     private static float[] ReadRows(Stream stream, int count, int factors, int stride)
