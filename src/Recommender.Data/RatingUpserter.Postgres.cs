@@ -14,13 +14,34 @@ public abstract partial class RatingUpserter
     /// </summary>
     private sealed class Postgres(NpgsqlTransaction transaction, long createdAt, long dataVersion) : RatingUpserter(createdAt, dataVersion)
     {
-        public override async Task<bool[]> UpsertAsync(IReadOnlyList<RatingRow> ratings, CancellationToken cancellationToken)
+        public override async Task<bool[]> UpsertAsync(IReadOnlyList<RatingRow> ratings, CancellationToken cancellationToken) =>
+            (await RunAsync(ratings, bump: false, cancellationToken)).Created;
+
+        /// <summary>See <see cref="RatingUpserter.BumpAndUpsertAsync"/>.</summary>
+        public static Task<(long DataVersion, bool[] Created)> BumpAndUpsertAsync(
+            NpgsqlTransaction transaction, long createdAt, IReadOnlyList<RatingRow> ratings, CancellationToken cancellationToken) =>
+            new Postgres(transaction, createdAt, dataVersion: 0).RunAsync(ratings, bump: true, cancellationToken);
+
+        /// <summary>
+        /// The upsert, after bumping the data version in the same batch when <paramref name="bump"/> (the users are then
+        /// stamped with the bumped value, read back from its row in the same transaction).
+        /// </summary>
+        private async Task<(long DataVersion, bool[] Created)> RunAsync(IReadOnlyList<RatingRow> ratings, bool bump, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(ratings);
             var created = new bool[ratings.Count];
+            var bumpCommand = Command(
+                """UPDATE "store_state" SET "DataVersion" = "DataVersion" + 1 WHERE "Id" = $1 RETURNING "DataVersion" """,
+                Singleton());
             if (ratings.Count == 0)
             {
-                return created;
+                if (!bump)
+                {
+                    return (DataVersion, created);
+                }
+
+                await using var alone = new NpgsqlBatch(transaction.Connection, transaction) { BatchCommands = { bumpCommand } };
+                return ((long)(await alone.ExecuteScalarAsync(cancellationToken))!, created);
             }
 
             // Distinct pairs in order of first occurrence, each with its last value, and where it first occurred.
@@ -55,14 +76,24 @@ public abstract partial class RatingUpserter
                         """,
                         Text(userIds),
                         Text(itemIds)),
-                    Command(
-                        """
-                        INSERT INTO "users" ("Id", "CreatedAt", "RatingsVersion") SELECT unnest($1::text[]), $2, $3
-                        ON CONFLICT ("Id") DO UPDATE SET "RatingsVersion" = excluded."RatingsVersion"
-                        """,
-                        Text(Distinct(userIds)),
-                        Int64(CreatedAt),
-                        Int64(DataVersion)),
+                    bump
+                        ? Command(
+                            """
+                            INSERT INTO "users" ("Id", "CreatedAt", "RatingsVersion")
+                            SELECT unnest($1::text[]), $2, (SELECT "DataVersion" FROM "store_state" WHERE "Id" = $3)
+                            ON CONFLICT ("Id") DO UPDATE SET "RatingsVersion" = excluded."RatingsVersion"
+                            """,
+                            Text(Distinct(userIds)),
+                            Int64(CreatedAt),
+                            Singleton())
+                        : Command(
+                            """
+                            INSERT INTO "users" ("Id", "CreatedAt", "RatingsVersion") SELECT unnest($1::text[]), $2, $3
+                            ON CONFLICT ("Id") DO UPDATE SET "RatingsVersion" = excluded."RatingsVersion"
+                            """,
+                            Text(Distinct(userIds)),
+                            Int64(CreatedAt),
+                            Int64(DataVersion)),
                     Command(
                         """INSERT INTO "items" ("Id", "CreatedAt") SELECT unnest($1::text[]), $2 ON CONFLICT ("Id") DO NOTHING""",
                         Text(Distinct(itemIds)),
@@ -80,9 +111,22 @@ public abstract partial class RatingUpserter
                 },
             };
 
+            if (bump)
+            {
+                batch.BatchCommands.Insert(0, bumpCommand);
+            }
+
             var existing = new bool[last.Count];
+            var version = DataVersion;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
+                if (bump)
+                {
+                    await reader.ReadAsync(cancellationToken);
+                    version = reader.GetInt64(0);
+                    await reader.NextResultAsync(cancellationToken);
+                }
+
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     existing[reader.GetInt64(0) - 1] = true;
@@ -99,7 +143,7 @@ public abstract partial class RatingUpserter
                 created[first[index]] = !existing[index];
             }
 
-            return created;
+            return (version, created);
         }
 
         private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
@@ -115,5 +159,7 @@ public abstract partial class RatingUpserter
         private static NpgsqlParameter<string[]> Text(string[] values) => new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
         private static NpgsqlParameter<long> Int64(long value) => new() { TypedValue = value };
+
+        private static NpgsqlParameter<int> Singleton() => new() { TypedValue = Entities.StoreState.SingletonId };
     }
 }

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Recommender.Data;
 
 namespace Recommender.Api.Tests;
 
@@ -110,4 +113,34 @@ public sealed class RatingEndpointsTests : IDisposable
     [InlineData("/api/ratings?page=abc", "page")]
     public async Task Get_RejectsBadPaging(string url, string mentions) =>
         await ProblemAssert.IsProblemAsync(await _client.GetAsync(url), HttpStatusCode.BadRequest, mentions);
+}
+
+/// <summary>The data version every write stamps its users with: what fold-in reads to know whose ratings changed.</summary>
+public sealed class DataVersionStampTests
+{
+    private static async Task<(long DataVersion, Dictionary<string, long> Stamps)> StoreStateAsync(RecommenderApp app, params string[] users)
+    {
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<RecommenderDbContext>>().CreateDbContextAsync();
+        var stamps = await db.Users.Where(u => users.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.RatingsVersion);
+        return (await db.GetDataVersionAsync(CancellationToken.None), stamps);
+    }
+
+    [Fact]
+    public async Task EachWrite_BumpsTheDataVersionOnce_AndStampsTheUsersItWrote()
+    {
+        using var app = new RecommenderApp(demo: false, settings: new() { ["Training:TrainOnStart"] = "false" });
+        var client = app.CreateClient();
+        var (start, _) = await StoreStateAsync(app);
+
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/ratings", new { userId = "stamp-a", itemId = "x", rating = 4 })).StatusCode);
+        var (single, afterSingle) = await StoreStateAsync(app, "stamp-a");
+        Assert.Equal(start + 1, single);
+        Assert.Equal(single, afterSingle["stamp-a"]);
+
+        var ratings = new[] { new { userId = "stamp-b", itemId = "x", rating = 2 }, new { userId = "stamp-c", itemId = "y", rating = 5 }, new { userId = "stamp-b", itemId = "y", rating = 3 } };
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/ratings/batch", new { ratings })).StatusCode);
+        var (batch, afterBatch) = await StoreStateAsync(app, "stamp-a", "stamp-b", "stamp-c");
+        Assert.Equal(single + 1, batch);
+        Assert.Equal((single, batch, batch), (afterBatch["stamp-a"], afterBatch["stamp-b"], afterBatch["stamp-c"]));
+    }
 }

@@ -11,7 +11,7 @@ namespace Recommender.Api.Writes;
 
 /// <summary>
 /// The one way ratings change: single writes, batches, imports and deletions all commit through
-/// <see cref="CommitAsync{T}"/> — a transaction that bumps the data version, applies the change (stamping its users),
+/// <c>CommitAsync</c> — a transaction that bumps the data version, applies the change (stamping its users),
 /// commits, then marks the users for fold-in and triggers a retrain — and answer a <see cref="WriteResult{T}"/> that the
 /// handlers map to HTTP. A store that cannot take the write (busy, disk full, unwritable) is such a result, recorded by
 /// <see cref="StoreHealth"/>, never an exception.
@@ -54,9 +54,9 @@ public sealed partial class RatingWriter(
     public async Task<WriteResult<RatingCounts>> WriteBatchAsync(IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var result = await RunAsync(db => CommitAsync(db, async (version, token) =>
+        var result = await RunAsync(db => CommitAsync(db, async token =>
         {
-            var created = (await UpsertAsync(db, version, ratings, token)).Count(c => c);
+            var created = (await UpsertAsync(db, ratings, token)).Count(c => c);
             return new Change<RatingCounts>(new(created, ratings.Count - created), Changed: ratings.Select(r => r.UserId).Distinct());
         }, cancellationToken), cancellationToken);
         Measure("batch", started, result.Failure is null ? ratings.Count : 0);
@@ -133,7 +133,7 @@ public sealed partial class RatingWriter(
             result = await RunAsync(
                 db => CommitAsync(
                     db,
-                    async (version, token) => new Change<bool[]>(await UpsertAsync(db, version, ratings, token), Changed: ratings.Select(r => r.UserId)),
+                    async token => new Change<bool[]>(await UpsertAsync(db, ratings, token), Changed: ratings.Select(r => r.UserId)),
                     CancellationToken.None),
                 CancellationToken.None);
         }
@@ -157,12 +157,13 @@ public sealed partial class RatingWriter(
         }
     }
 
-    /// <summary>Upserts <paramref name="ratings"/> in <paramref name="db"/>'s transaction; whether each was new.</summary>
-    private async Task<bool[]> UpsertAsync(RecommenderDbContext db, long dataVersion, IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken)
-    {
-        using var upserter = RatingUpserter.Create(db, time.GetUtcNow().ToUnixTimeMilliseconds(), dataVersion);
-        return await upserter.UpsertAsync([.. ratings.Select(r => new RatingRow(r.UserId, r.ItemId, r.Value, r.Timestamp))], cancellationToken);
-    }
+    /// <summary>
+    /// Bumps the data version of <paramref name="db"/>'s transaction and upserts <paramref name="ratings"/> stamped with it
+    /// (one round trip on PostgreSQL); whether each was new.
+    /// </summary>
+    private async Task<bool[]> UpsertAsync(RecommenderDbContext db, IReadOnlyList<RatingInput> ratings, CancellationToken cancellationToken) =>
+        (await RatingUpserter.BumpAndUpsertAsync(
+            db, time.GetUtcNow().ToUnixTimeMilliseconds(), [.. ratings.Select(r => new RatingRow(r.UserId, r.ItemId, r.Value, r.Timestamp))], cancellationToken)).Created;
 
     /// <summary>Runs a write on a context of its own; the store's failures become its result (<see cref="StoreHealth"/>).</summary>
     private Task<WriteResult<T>> RunAsync<T>(Func<RecommenderDbContext, Task<WriteResult<T>>> write, CancellationToken cancellationToken) =>
@@ -176,13 +177,21 @@ public sealed partial class RatingWriter(
     /// The one rating write: begins a transaction, bumps the data version, lets <paramref name="change"/> write (stamped
     /// with that version), commits, and only then marks the changed or deleted users for fold-in and triggers a retrain.
     /// </summary>
+    private Task<WriteResult<T>> CommitAsync<T>(
+        RecommenderDbContext db, Func<long, CancellationToken, Task<Change<T>>> change, CancellationToken cancellationToken) =>
+        CommitAsync(db, async token => await change(await db.BumpDataVersionAsync(token), token), cancellationToken);
+
+    /// <summary>
+    /// The same for a change that bumps the data version itself, as its first statement (the upserts do it in the round
+    /// trip that writes the ratings).
+    /// </summary>
     private async Task<WriteResult<T>> CommitAsync<T>(
-        RecommenderDbContext db, Func<long, CancellationToken, Task<Change<T>>> change, CancellationToken cancellationToken)
+        RecommenderDbContext db, Func<CancellationToken, Task<Change<T>>> change, CancellationToken cancellationToken)
     {
         Change<T> done;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            done = await change(await db.BumpDataVersionAsync(cancellationToken), cancellationToken);
+            done = await change(cancellationToken);
             if (!done.Commit)
             {
                 return done.Value;
