@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace Recommender.Data;
@@ -24,6 +25,7 @@ public static class StoreSetup
 
         else
         {
+            await CreatePostgresDatabaseAsync(db, cancellationToken);
             await CreatePostgresHistoryTableAsync(db, cancellationToken);
         }
 
@@ -35,6 +37,29 @@ public static class StoreSetup
         }
 
         return await PostgresDurabilityAsync(db, cancellationToken);
+    }
+
+    /// <summary>
+    /// Creates the database the connection string names when the server has none of that name, as EF Core's migrations
+    /// would if the history table were not made first: a new deployment needs a server and a user that may create
+    /// databases, nothing made by hand. A user without that right gets PostgreSQL's own "permission denied" at start-up.
+    /// </summary>
+    private static async Task CreatePostgresDatabaseAsync(RecommenderDbContext db, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (await creator.ExistsAsync(cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            await creator.CreateAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another service starting at the same moment created it.
+        }
     }
 
     /// <summary>

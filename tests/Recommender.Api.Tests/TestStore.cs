@@ -67,6 +67,21 @@ public sealed class TestStore : IDisposable
         return new TestStore(builder.ConnectionString, database);
     }
 
+    /// <summary>A PostgreSQL database name that the server does not have yet (dropped on dispose if something created it).</summary>
+    public static TestStore Missing()
+    {
+        var database = $"recommender_test_{Guid.NewGuid():N}";
+        return new TestStore(new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = database }.ConnectionString, database);
+    }
+
+    /// <summary>Whether the server has this store's PostgreSQL database.</summary>
+    public bool DatabaseExists()
+    {
+        using var server = OpenServer();
+        using var find = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = $1", server) { Parameters = { new() { Value = _database } } };
+        return (long)find.ExecuteScalar()! == 1;
+    }
+
     /// <summary>An open connection of the test's own to the store (not pooled), to look at what the service left.</summary>
     public DbConnection Open()
     {
