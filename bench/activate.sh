@@ -11,28 +11,18 @@ ratings=${1:?usage: bench/activate.sh RATINGS_FILE [ROUNDS]}
 rounds=${2:-9}
 port=${PORT:-5394}
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/service.sh"
 work=$(mktemp -d)
-key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
-pid=
-trap 'set +e; [ -n "$pid" ] && kill $pid 2>/dev/null && wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-
-dotnet publish "$root/src/Recommender.Api" -c Release -p:PublishReadyToRun=true -o "$work/app" >/dev/null
-ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false Model__KeepVersions=20 \
-  Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 \
-  Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
-  Auth__Keys__0__Name=bench Auth__Keys__0__Key="$key" Auth__Keys__0__Role=admin RateLimits__Enabled=false \
-  dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$port" >"$work/service.log" 2>&1 &
-pid=$!
-base="http://127.0.0.1:$port"
-auth=(-H "X-API-Key: $key")
-for _ in $(seq 200); do curl -sf "$base/health/live" >/dev/null && break; sleep 0.1; done
-curl -sf "${auth[@]}" -X POST --data-binary "@$ratings" -H 'Content-Type: text/csv' "$base/api/ratings/import" >/dev/null
+trap 'set +e; service_stop; rm -rf "$work"' EXIT
+service_start "$port" Model__KeepVersions=20
+base=$SERVICE_BASE
+auth=(-H "X-API-Key: $SERVICE_KEY")
+service_import "$ratings"
 
 version() { curl -sf "$base/api/model" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2; }
 idle() { until curl -sf "$base/api/model" | grep -q '"state":"idle"'; do sleep 0.2; done; }
 # Seconds one request took; fails unless it answered 200.
 timed() { curl -s "${auth[@]}" -X POST -o /dev/null -w '%{http_code} %{time_total}\n' "$base$1" | awk '$1 != 200 { exit 1 } { print $2 * 1000 }'; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 max() { sort -g | tail -1; }
 
 for _ in 1 2 3 4; do
@@ -63,4 +53,4 @@ for round in $(seq "$rounds"); do
   echo "round $round: idle $(tail -1 "$work/idle") ms, rollback $(tail -1 "$work/rollback") ms, during a retrain $(tail -1 "$work/busy") ms"
 done
 
-echo "activation of a kept version: idle median $(median <"$work/idle") ms (max $(max <"$work/idle") ms); during a retrain median $(median <"$work/busy") ms (max $(max <"$work/busy") ms); rollback to the previous version median $(median <"$work/rollback") ms (max $(max <"$work/rollback") ms)"
+echo "activation of a kept version: idle median $(service_median <"$work/idle") ms (max $(max <"$work/idle") ms); during a retrain median $(service_median <"$work/busy") ms (max $(max <"$work/busy") ms); rollback to the previous version median $(service_median <"$work/rollback") ms (max $(max <"$work/rollback") ms)"

@@ -14,24 +14,16 @@ connections=64
 port=${PORT:-5391}
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/wrk.sh"
+source "$root/bench/service.sh"
 work=$(mktemp -d)
-key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
+key=$SERVICE_KEY
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-
-dotnet publish "$root/src/Recommender.Api" -c Release -p:PublishReadyToRun=true -o "$work/app" >/dev/null
-ConnectionStrings__Recommender="Data Source=$work/r.db" Model__Directory="$work/models" Demo__Seed=false \
-  Training__TrainOnStart=false Training__Interval=00:00:00 Training__Debounce=00:00:00 Training__Factors=100 \
-  Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
-    Auth__Keys__0__Name=bench Auth__Keys__0__Key="$key" Auth__Keys__0__Role=admin RateLimits__Enabled=false \
-  dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$port" >"$work/service.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -sf "$base/health/live" >/dev/null && break; sleep 0.1; done
-
-curl -sf -H "X-API-Key: $key" -X POST --data-binary "@$ratings" -H 'Content-Type: text/csv' "$base/api/ratings/import" >/dev/null
-curl -sf -H "X-API-Key: $key" -X POST "$base/api/model/retrain" >/dev/null
-for _ in $(seq 600); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.1; done
+trap 'service_stop; rm -rf "$work"' EXIT
+service_start "$port" Training__Factors=100
+pid=$SERVICE_PID
+base=$SERVICE_BASE
+service_import "$ratings"
+service_train
 
 # Every user id (URL-encoded), for requests spread over all users; and the probe the same way, a request formatted once
 # by a Lua script, so that wrk's own cost per request (it shares the cores) is the same on both sides.
@@ -56,7 +48,6 @@ run() {
   echo "$out" | awk -v b="$before" -v a="$after" -v hz="$hz" '/requests in/ { printf "cpu %.1f\n", (a - b) * 1e6 / hz / $1 }'
 }
 cpu() { awk '$1 == "cpu" { print $2 }'; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # Warm up both paths first (the JIT's optimizing tier, the caches), so that both are measured in steady state.
 wrk -t2 -c$connections -d5s -s "$work/live.lua" "$base" >/dev/null 2>&1
@@ -78,7 +69,7 @@ during=$(run -s "$work/recommend.lua" "$base")
 after=$(curl -sf "$base/api/model" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2)
 
 echo "during retrain: $(rps <<<"$during") req/s, p99 $(p99 <<<"$during") ms, $(cpu <<<"$during") µs CPU/request, non-2xx: $(errors <<<"$during") (model version $version -> $after)"
-ratio=$(cut -d' ' -f1 "$work/rounds" | median)
-p99recs=$(cut -d' ' -f2 "$work/rounds" | median)
-ratio2=$(awk -v a="$(rps <<<"$during")" -v b="$(cut -d' ' -f3 "$work/rounds" | median)" 'BEGIN { printf "%.2f", a / b }')
+ratio=$(cut -d' ' -f1 "$work/rounds" | service_median)
+p99recs=$(cut -d' ' -f2 "$work/rounds" | service_median)
+ratio2=$(awk -v a="$(rps <<<"$during")" -v b="$(cut -d' ' -f3 "$work/rounds" | service_median)" 'BEGIN { printf "%.2f", a / b }')
 echo "recommendations/live ratio $ratio (median of $rounds rounds), p99 $p99recs ms; during retrain: ratio $ratio2 (against the median live run), p99 $(p99 <<<"$during") ms"
