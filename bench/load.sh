@@ -34,20 +34,8 @@ init = function() probe = wrk.format("GET", "/health/live") end
 request = function() return probe end
 LUA
 
-# The service's CPU time (user + system) in clock ticks.
-ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
-hz=$(getconf CLK_TCK)
-
-# One wrk run: prints wrk's report, then "cpu <µs of service CPU per request>".
-run() {
-  local before after out
-  before=$(ticks)
-  out=$(wrk -t2 -c$connections -d"${seconds}s" --latency "$@" 2>&1)
-  after=$(ticks)
-  echo "$out"
-  echo "$out" | awk -v b="$before" -v a="$after" -v hz="$hz" '/requests in/ { printf "cpu %.1f\n", (a - b) * 1e6 / hz / $1 }'
-}
-cpu() { awk '$1 == "cpu" { print $2 }'; }
+# One wrk run: its report, then "cpu <µs of the service's CPU per request>".
+run() { measured "$pid" -c$connections -d"${seconds}s" "$@"; }
 
 # Warm up both paths first (the JIT's optimizing tier, the caches), so that both are measured in steady state.
 wrk -t2 -c$connections -d5s -s "$work/live.lua" "$base" >/dev/null 2>&1

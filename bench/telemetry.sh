@@ -50,7 +50,8 @@ recommend_script "http://127.0.0.1:$on" "$work/recommend.lua" "$key"
 (while :; do curl -sf -H "X-API-Key: $key" "http://127.0.0.1:$on/metrics" >/dev/null || true; sleep 1; done) &
 scraper=$!
 
-measure() { wrk -t2 -c64 -d"${seconds}s" --latency -s "$work/recommend.lua" "http://127.0.0.1:$1" 2>&1; }
+# One run against the service on port $1: wrk's report, then "cpu <µs of that service's CPU per request>".
+measure() { measured "${pids[$([ "$1" = "$on" ] && echo 0 || echo 1)]}" -c64 -d"${seconds}s" -s "$work/recommend.lua" "http://127.0.0.1:$1"; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 for port in "$on" "$off"; do measure "$port" >/dev/null; done   # warm-up of both
 for round in $(seq "$repeat"); do
@@ -59,10 +60,12 @@ for round in $(seq "$repeat"); do
   for name in $order; do
     port=$([ "$name" = on ] && echo "$on" || echo "$off")
     out=$(measure "$port")
-    echo "round $round telemetry $name: $(rps <<<"$out") req/s, p99 $(p99 <<<"$out") ms"
+    echo "round $round telemetry $name: $(rps <<<"$out") req/s, p99 $(p99 <<<"$out") ms, $(cpu <<<"$out") µs CPU/request"
     rps <<<"$out" >>"$work/$name.rps"
     p99 <<<"$out" >>"$work/$name.p99"
+    cpu <<<"$out" >>"$work/$name.cpu"
   done
 done
 on_rps=$(median <"$work/on.rps"); off_rps=$(median <"$work/off.rps")
+echo "service CPU per request: on $(median <"$work/on.cpu") µs, off $(median <"$work/off.cpu") µs (medians of the rounds)"
 echo "telemetry on $on_rps req/s (p99 $(median <"$work/on.p99") ms), off $off_rps req/s (p99 $(median <"$work/off.p99") ms): on/off ratio $(awk -v a="$on_rps" -v b="$off_rps" 'BEGIN { printf "%.3f", a / b }')"

@@ -6,6 +6,9 @@
 #   rps < WRK_OUTPUT                   requests per second
 #   p99 < WRK_OUTPUT                   the 99th-percentile latency in ms (wrk --latency)
 #   errors < WRK_OUTPUT                non-2xx answers
+#   measured PID WRK_ARGS...           runs wrk (2 threads, --latency) and prints its report, then a line
+#                                      "cpu <µs>": process PID's CPU time (user + system) per request meanwhile
+#   cpu < MEASURED_OUTPUT              that figure
 
 recommend_script() {
   local base=${1:?recommend_script BASE FILE [KEY]} file=${2:?recommend_script BASE FILE [KEY]} key=${3:-}
@@ -42,3 +45,14 @@ recommend_script() {
 rps() { awk '/^Requests\/sec/ {print $2}'; }
 p99() { awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }'; }
 errors() { awk '/Non-2xx/ {n = $5} END {print n + 0}'; }
+
+measured() {
+  local pid=${1:?measured PID WRK_ARGS...} before after out
+  shift
+  before=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+  out=$(wrk -t2 --latency "$@" 2>&1)
+  after=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+  echo "$out"
+  echo "$out" | awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" '/requests in/ { printf "cpu %.1f\n", (a - b) * 1e6 / hz / $1 }'
+}
+cpu() { awk '$1 == "cpu" { print $2 }'; }
