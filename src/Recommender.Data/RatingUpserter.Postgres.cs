@@ -30,9 +30,6 @@ public abstract partial class RatingUpserter
         {
             ArgumentNullException.ThrowIfNull(ratings);
             var created = new bool[ratings.Count];
-            var bumpCommand = Command(
-                """UPDATE "store_state" SET "DataVersion" = "DataVersion" + 1 WHERE "Id" = $1 RETURNING "DataVersion" """,
-                Singleton());
             if (ratings.Count == 0)
             {
                 if (!bump)
@@ -40,7 +37,7 @@ public abstract partial class RatingUpserter
                     return (DataVersion, created);
                 }
 
-                await using var alone = new NpgsqlBatch(transaction.Connection, transaction) { BatchCommands = { bumpCommand } };
+                await using var alone = new NpgsqlBatch(transaction.Connection, transaction) { BatchCommands = { Bump() } };
                 return ((long)(await alone.ExecuteScalarAsync(cancellationToken))!, created);
             }
 
@@ -113,7 +110,7 @@ public abstract partial class RatingUpserter
 
             if (bump)
             {
-                batch.BatchCommands.Insert(0, bumpCommand);
+                batch.BatchCommands.Insert(0, Bump());
             }
 
             var existing = new bool[last.Count];
@@ -159,6 +156,11 @@ public abstract partial class RatingUpserter
         private static NpgsqlParameter<string[]> Text(string[] values) => new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
         private static NpgsqlParameter<long> Int64(long value) => new() { TypedValue = value };
+
+        /// <summary>The data version's bump, as <see cref="RecommenderDbContext.BumpDataVersionAsync"/> writes it.</summary>
+        private static NpgsqlBatchCommand Bump() => Command(
+            """UPDATE "store_state" SET "DataVersion" = "DataVersion" + 1 WHERE "Id" = $1 RETURNING "DataVersion" """,
+            Singleton());
 
         private static NpgsqlParameter<int> Singleton() => new() { TypedValue = Entities.StoreState.SingletonId };
     }
