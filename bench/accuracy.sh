@@ -3,7 +3,7 @@
 # choose anything: for each algorithm, 5-fold cross-validation RMSE (mean ± sd over the folds) on TRAIN_FILE and on
 # three seeded synthetic sets from `recommender generate`, then (only to report it) RMSE on TEST_FILE.
 # usage: bench/accuracy.sh TRAIN_FILE TEST_FILE      (e.g. the MovieLens ml-latest-small split)
-#   ALGORITHMS (default "biased-sgd als bayesian svdpp notebook") limits the rows; FOLDS (5) the folds.
+#   ALGORITHMS (default "biased-sgd als bayesian svdpp blend notebook") limits the rows; FOLDS (5) the folds.
 # Prints one Markdown table row per algorithm, then the mean over the four cross-validated sets.
 set -euo pipefail
 train=${1:?usage: bench/accuracy.sh TRAIN_FILE TEST_FILE}
@@ -29,7 +29,7 @@ cv() { # algorithm file -> "mean sd", or "diverged" when the trainer diverged (t
 
 echo "| algorithm | shared split RMSE | CV on the training file | CV sparse/skewed | CV dense | CV large/noisy | mean CV |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-for algorithm in ${ALGORITHMS:-biased-sgd als bayesian svdpp notebook}; do
+for algorithm in ${ALGORITHMS:-biased-sgd als bayesian svdpp blend notebook}; do
   split=$(cli evaluate --train "$train" --test "$test" --algorithm "$algorithm" --json 2>/dev/null | tail -1 | field rmse || true)
   row="| \`$algorithm\` | $([ -n "$split" ] && printf '%.4f' "$split" || echo diverged)"
   sum=0

@@ -99,9 +99,15 @@ internal sealed partial class CommandLine
             "notebook" => Algorithm.Notebook,
             "bayesian" => Algorithm.Bayesian,
             "svdpp" => Algorithm.SvdPlusPlus,
-            var other => throw new UsageException($"--algorithm must be biased-sgd, als, notebook, bayesian or svdpp, not '{other}'."),
+            "blend" => Algorithm.Blend,
+            var other => throw new UsageException($"--algorithm must be biased-sgd, als, notebook, bayesian, svdpp or blend, not '{other}'."),
         };
         var p = TrainingParameters.For(algorithm);
+        if (algorithm == Algorithm.Blend)
+        {
+            return BlendParameters(p);
+        }
+
         p = p with
         {
             Factors = Int("--factors") ?? p.Factors,
@@ -118,6 +124,41 @@ internal sealed partial class CommandLine
             Threads = Int("--threads") ?? p.Threads,
             Samples = Int("--samples") ?? p.Samples,
             BurnIn = Int("--burn-in") ?? p.BurnIn,
+        };
+        try
+        {
+            p.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        return p;
+    }
+
+    /// <summary>A blend's parts keep their own defaults: only the options every part shares may be given.</summary>
+    private TrainingParameters BlendParameters(TrainingParameters p)
+    {
+        string[] partOptions =
+        [
+            "--factors", "--epochs", "--learning-rate", "--decay", "--regularization", "--bias-regularization", "--init-std",
+            "--patience", "--samples", "--burn-in",
+        ];
+        foreach (var option in partOptions)
+        {
+            if (String(option) is not null)
+            {
+                throw new UsageException($"{option} is not an option of --algorithm blend: each of its models trains with its own defaults.");
+            }
+        }
+
+        p = p with
+        {
+            Seed = Int("--seed") ?? p.Seed,
+            MinRating = (float?)Double("--min-rating") ?? p.MinRating,
+            MaxRating = (float?)Double("--max-rating") ?? p.MaxRating,
+            Threads = Int("--threads") ?? p.Threads,
         };
         try
         {

@@ -46,10 +46,11 @@ internal static partial class Usage
 
     /// <summary>The options of <c>[model options]</c>.</summary>
     public const string ModelOptions = """
-        --algorithm biased-sgd|als|notebook|bayesian|svdpp   --factors N   --epochs N (bayesian: Gibbs sweeps)
+        --algorithm biased-sgd|als|notebook|bayesian|svdpp|blend   --factors N   --epochs N (bayesian: Gibbs sweeps)
         --learning-rate X   --decay X   --regularization X   --bias-regularization X   --init-std X   --seed N   --patience N
         --samples N (bayesian: posterior samples averaged and stored)   --burn-in N (bayesian: sweeps discarded first)
         --min-rating X   --max-rating X   --threads N (0 = one per processor; the model does not depend on it)
+        blend: the mean of bayesian (16 samples) and svdpp at their defaults; only --seed, --threads and the scale apply
         """;
 
     /// <summary>The options of <c>[ranking options]</c>: a ranking model instead of a rating model.</summary>

@@ -127,9 +127,10 @@ public sealed class TrainingTests
     }
 
     [Theory]
-    [InlineData("Bayesian", 32 * 4)]
-    [InlineData("SvdPlusPlus", 64)]
-    public async Task EveryRatingAlgorithm_TrainsInTheService_FoldsInARating_AndRestartsFromItsSnapshot(string algorithm, int factors)
+    [InlineData("Bayesian", 32 * 4, "bayesian")]
+    [InlineData("SvdPlusPlus", 64, "svdpp")]
+    [InlineData("Blend", (32 * 16) + 64, "blend")]
+    public async Task EveryRatingAlgorithm_TrainsInTheService_FoldsInARating_AndRestartsFromItsSnapshot(string algorithm, int factors, string rankedBy)
     {
         using var store = new StoreDirectory();
         var settings = new Dictionary<string, string?>
@@ -151,6 +152,8 @@ public sealed class TrainingTests
             var model = await client.GetFromJsonAsync<JsonElement>("/api/model");
             Assert.Equal(algorithm, model.GetProperty("algorithm").GetString());
             Assert.Equal(factors, TrainedFactors(first));
+            var rated = await client.GetFromJsonAsync<JsonElement>("/api/users/Hermione/recommendations?strategy=rating");
+            Assert.Equal(rankedBy, rated.GetProperty("rankedBy").GetString());
             var before = await PredictAsync(client, "Hermione", "Back in Black");
             Assert.InRange(before, 0.5f, 5f);
 
@@ -213,5 +216,15 @@ public sealed class TrainingTests
         var error = RecommenderApp.StartUpFailure(() => new RecommenderApp(settings: new() { [key] = value }));
         Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
         Assert.True(error is OptionsValidationException or InvalidOperationException or AggregateException, error.GetType().Name);
+    }
+
+    [Theory]
+    [InlineData("Training:Factors", "16", "Training:Factors is not read by the Blend algorithm")]
+    [InlineData("Training:Samples", "8", "Training:Samples is not read by the Blend algorithm")]
+    [InlineData("Training:Tune", "OnRetrain", "Training:Tune must be Off with the Blend algorithm")]
+    public void ABlend_RefusesTheSettingsOfASingleModel_NamingThem(string key, string value, string message)
+    {
+        var error = RecommenderApp.StartUpFailure(() => new RecommenderApp(settings: new() { ["Training:Algorithm"] = "Blend", [key] = value }));
+        Assert.Contains(message, error.ToString(), StringComparison.Ordinal);
     }
 }

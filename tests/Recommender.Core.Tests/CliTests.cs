@@ -75,6 +75,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Evaluate_RunsTheBlend_AndRefusesTheOptionsOnlyItsPartsHave()
+    {
+        var (train, test) = Files();
+
+        var (code, output, error) = Run("evaluate", "--train", train, "--test", test, "--algorithm", "blend", "--threads", "2", "--json");
+        var (refused, _, refusal) = Run("evaluate", "--train", train, "--test", test, "--algorithm", "blend", "--factors", "8");
+
+        Assert.Equal(0, code);
+        Assert.Contains("epoch  240", error, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        Assert.Equal("blend", json.RootElement.GetProperty("algorithm").GetString());
+        Assert.Equal((32 * 16) + 64, json.RootElement.GetProperty("factors").GetInt32());
+        Assert.InRange(json.RootElement.GetProperty("rmse").GetDouble(), 0.01, 1.5);
+        Assert.Equal(2, refused);
+        Assert.Contains("--factors is not an option of --algorithm blend", refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Evaluate_NamesTheOption_WhenBayesianSamplesDoNotFit()
     {
         var (train, test) = Files();

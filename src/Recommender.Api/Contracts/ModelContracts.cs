@@ -14,7 +14,7 @@ public sealed record ModelResponse
     public required DateTimeOffset? TrainedAt { get; init; }
 
     /// <example>BiasedSgd</example>
-    [AllowedValues("BiasedSgd", "Als", "Notebook", "Bayesian", "SvdPlusPlus")]
+    [AllowedValues("BiasedSgd", "Als", "Notebook", "Bayesian", "SvdPlusPlus", "Blend")]
     public required string? Algorithm { get; init; }
 
     /// <summary>The training parameters of the serving model.</summary>
@@ -154,7 +154,7 @@ public sealed record ModelVersionResponse
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <example>BiasedSgd</example>
-    [AllowedValues("BiasedSgd", "Als", "Notebook", "Bayesian", "SvdPlusPlus")]
+    [AllowedValues("BiasedSgd", "Als", "Notebook", "Bayesian", "SvdPlusPlus", "Blend")]
     public required string Algorithm { get; init; }
 
     /// <summary>active, kept (can be activated), pruned, rejected or failed.</summary>

@@ -237,10 +237,10 @@ public sealed record RecommendationsResponse
 
     /// <summary>
     /// The model that ranked the list: "ease", "implicit-als" or "popularity" (strategy=ranking), or the rating model's
-    /// algorithm, "biased-sgd", "als" or "notebook" (strategy=rating and neighbors).
+    /// algorithm, "biased-sgd", "als", "notebook", "bayesian", "svdpp" or "blend" (strategy=rating and neighbors).
     /// </summary>
     /// <example>ease</example>
-    [AllowedValues("ease", "implicit-als", "popularity", "biased-sgd", "als", "notebook")]
+    [AllowedValues("ease", "implicit-als", "popularity", "biased-sgd", "als", "notebook", "bayesian", "svdpp", "blend")]
     public required string RankedBy { get; init; }
 
     /// <summary>

@@ -201,6 +201,9 @@ public static class RecommendationEndpoints
     {
         Core.Training.Algorithm.BiasedSgd => "biased-sgd",
         Core.Training.Algorithm.Als => "als",
+        Core.Training.Algorithm.Bayesian => "bayesian",
+        Core.Training.Algorithm.SvdPlusPlus => "svdpp",
+        Core.Training.Algorithm.Blend => "blend",
         _ => "notebook",
     };
 }

@@ -83,6 +83,18 @@ public sealed class TrainingOptions
     public TrainingParameters ToParameters(RatingsOptions ratings)
     {
         var defaults = TrainingParameters.For(Algorithm);
+        if (Algorithm == Algorithm.Blend)
+        {
+            // Each part keeps its own defaults; the validator refuses the model settings a blend does not read.
+            return defaults with
+            {
+                Seed = Seed,
+                Threads = Threads ?? Math.Max(1, Environment.ProcessorCount - 1),
+                MinRating = (float)ratings.Min,
+                MaxRating = (float)ratings.Max,
+            };
+        }
+
         return defaults with
         {
             Factors = Factors ?? defaults.Factors,
@@ -149,6 +161,23 @@ internal sealed class TrainingOptionsValidator(IOptions<RatingsOptions> ratings)
         if (!(options.MaxRmseRegression >= 0) || !double.IsFinite(options.MaxRmseRegression))
         {
             errors.Add("Training:MaxRmseRegression must be a finite non-negative number.");
+        }
+
+        if (options.Algorithm == Algorithm.Blend)
+        {
+            var unused = new (string Name, object? Value)[]
+            {
+                (nameof(options.Factors), options.Factors), (nameof(options.Epochs), options.Epochs),
+                (nameof(options.LearningRate), options.LearningRate), (nameof(options.LearningRateDecay), options.LearningRateDecay),
+                (nameof(options.Regularization), options.Regularization), (nameof(options.BiasRegularization), options.BiasRegularization),
+                (nameof(options.Samples), options.Samples), (nameof(options.BurnIn), options.BurnIn),
+            };
+            errors.AddRange(unused.Where(u => u.Value is not null)
+                .Select(u => $"Training:{u.Name} is not read by the Blend algorithm: each of its models trains with its own defaults."));
+            if (options.Tune != TuneSchedule.Off)
+            {
+                errors.Add("Training:Tune must be Off with the Blend algorithm: tune a single algorithm instead.");
+            }
         }
 
         try

@@ -13,6 +13,7 @@ internal static class Output
         Algorithm.Als => "als",
         Algorithm.Bayesian => "bayesian",
         Algorithm.SvdPlusPlus => "svdpp",
+        Algorithm.Blend => "blend",
         _ => "notebook",
     };
 

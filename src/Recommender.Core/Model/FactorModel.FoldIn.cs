@@ -22,6 +22,9 @@ public sealed partial class FactorModel
     /// sample's block is solved on its own against that sample's item factors (the same ridge problem, k + 1
     /// unknowns), the blocks are stored side by side again and the biases averaged, so the fold-in's prediction is the
     /// average of the S samples' fold-in predictions — S solves of k + 1 unknowns rather than one of k·S + 1.</para>
+    /// <para><b>Blend</b>: each part's problems are solved on that part's columns with that part's regularization, the
+    /// rows are kept side by side and the biases averaged, as a trained blend is. One approximation: every part's
+    /// targets are reduced by the blend's μ + b_i, the mean of the parts' item biases, since the parts' own are not kept.</para>
     /// </remarks>
     public UserVector FoldIn(IReadOnlyList<(int ItemIndex, float Rating)> ratings, int userIndex = -1)
     {
@@ -39,33 +42,70 @@ public sealed partial class FactorModel
         rated = DistinctSorted(rated);
         var factors = new float[_weights.Stride];
         var implicitSum = ImplicitSum(rated);
-        var (blocks, blockFactors) = SampleBlocks();
-        var scale = Math.Sqrt(blocks);
-        double biasSum = 0;
-        for (var block = 0; block < blocks; block++)
+        double bias = 0;
+        foreach (var block in FoldInBlocks())
         {
-            var solution = SolveUser(ratings, block * blockFactors, blockFactors, scale, implicitSum);
+            var solution = SolveUser(ratings, block, implicitSum);
             if (solution is not { } found)
             {
                 return new UserVector(userIndex, new float[_weights.Stride], 0f, rated, isFallback: true, isFoldedIn: true);
             }
 
-            for (var f = 0; f < blockFactors; f++)
+            for (var f = 0; f < block.Width; f++)
             {
-                factors[block * blockFactors + f] = (float)(found.Factors[f] / scale) + (implicitSum?[f] ?? 0f);
+                var column = block.Offset + f;
+                factors[column] = (float)(found.Factors[f] / block.Scale) + (implicitSum?[column] ?? 0f);
             }
 
-            biasSum += found.Bias;
+            bias += block.Weight * found.Bias;
         }
 
-        return new UserVector(userIndex, factors, (float)(biasSum / blocks), rated, isFallback: false, isFoldedIn: true);
+        return new UserVector(userIndex, factors, (float)bias, rated, isFallback: false, isFoldedIn: true);
     }
 
-    /// <summary>The number of side-by-side samples and the factors of each: (S, k) for a Bayesian model, else (1, k).</summary>
-    private (int Blocks, int Factors) SampleBlocks()
+    /// <summary>
+    /// One ridge problem of fold-in: the model's columns <see cref="Offset"/> … + <see cref="Width"/> hold a sub-model's
+    /// user and item factors divided by <see cref="Scale"/>, whose prediction counts with <see cref="Weight"/> in the model's;
+    /// <see cref="FactorLambda"/> and <see cref="BiasLambda"/> are that sub-model's per-rating regularization.
+    /// </summary>
+    private readonly record struct FoldInBlock(int Offset, int Width, double Scale, double Weight, double FactorLambda, double BiasLambda);
+
+    /// <summary>
+    /// The ridge problems a fold-in solves: one for a plain model; one per sample (k factors, scale √S, weight 1/S) for a
+    /// Bayesian model; for a blend of P parts, each part's own problems with its scale multiplied by √P and its weight
+    /// divided by P. A model whose recorded parameters do not account for every factor (a corrupt or foreign record) is
+    /// solved as one plain problem.
+    /// </summary>
+    private List<FoldInBlock> FoldInBlocks()
     {
-        var k = Parameters.Factors;
-        return Parameters.Algorithm == Algorithm.Bayesian && k > 0 && Factors % k == 0 ? (Factors / k, k) : (1, Factors);
+        var blocks = new List<FoldInBlock>();
+        if (Parameters is { Algorithm: Algorithm.Blend, Parts: { Count: > 0 } parts } && parts.Sum(p => p.BlendWidth) == Factors)
+        {
+            var offset = 0;
+            foreach (var part in parts)
+            {
+                AddBlocks(blocks, part, offset, part.BlendWidth, 1.0 / parts.Count);
+                offset += part.BlendWidth;
+            }
+        }
+        else
+        {
+            AddBlocks(blocks, Parameters, 0, Factors, 1.0);
+        }
+
+        return blocks;
+    }
+
+    private static void AddBlocks(List<FoldInBlock> blocks, TrainingParameters parameters, int offset, int width, double weight)
+    {
+        var k = parameters.Factors;
+        var samples = parameters.Algorithm == Algorithm.Bayesian && k > 0 && width % k == 0 ? width / k : 1;
+        var blockWidth = width / samples;
+        var (factorLambda, biasLambda) = FoldInRegularization(parameters);
+        for (var s = 0; s < samples; s++)
+        {
+            blocks.Add(new FoldInBlock(offset + s * blockWidth, blockWidth, Math.Sqrt(samples / weight), weight / samples, factorLambda, biasLambda));
+        }
     }
 
     /// <summary>SVD++'s z = |N|^−½ Σ_{j∈N} y_j over the trained items among <paramref name="rated"/>; null for other models.</summary>
@@ -96,13 +136,13 @@ public sealed partial class FactorModel
     }
 
     /// <summary>
-    /// The ridge solution [p; b] against item columns <paramref name="offset"/> … + <paramref name="k"/> multiplied by
-    /// <paramref name="scale"/>, the targets reduced by q_i·<paramref name="implicitSum"/>; null when no rating is usable
-    /// or the system is singular.
+    /// The ridge solution [p; b] of <paramref name="block"/> (item columns multiplied by its scale), the targets reduced
+    /// by the block's part of q_i·<paramref name="implicitSum"/>; null when no rating is usable or the system is singular.
     /// </summary>
     private (double[] Factors, double Bias)? SolveUser(
-        IReadOnlyList<(int ItemIndex, float Rating)> ratings, int offset, int k, double scale, float[]? implicitSum)
+        IReadOnlyList<(int ItemIndex, float Rating)> ratings, FoldInBlock block, float[]? implicitSum)
     {
+        var (offset, k, scale) = (block.Offset, block.Width, block.Scale);
         var size = HasBiases ? k + 1 : k;
         var normal = new double[size * size];
         var rhs = new double[size];
@@ -131,7 +171,7 @@ public sealed partial class FactorModel
 
             if (implicitSum is not null)
             {
-                target -= VectorMath.Dot(q, implicitSum);
+                target -= VectorMath.Dot(q.Slice(offset, k), implicitSum.AsSpan(offset, k)) * scale * scale;
             }
 
             AccumulateOuter(normal, rhs, feature, target, size);
@@ -142,15 +182,14 @@ public sealed partial class FactorModel
             return null;
         }
 
-        var (factorLambda, biasLambda) = FoldInRegularization();
         for (var f = 0; f < k; f++)
         {
-            normal[f * size + f] += factorLambda * used;
+            normal[f * size + f] += block.FactorLambda * used;
         }
 
         if (HasBiases)
         {
-            normal[k * size + k] += biasLambda * used;
+            normal[k * size + k] += block.BiasLambda * used;
         }
 
         if (!Cholesky.Solve(normal, rhs, size))
@@ -161,15 +200,15 @@ public sealed partial class FactorModel
         return (rhs[..k], HasBiases ? rhs[k] : 0);
     }
 
-    /// <summary>Per-rating weights (λ_f, λ_b) of the fold-in ridge problem for this model's algorithm.</summary>
-    private (double Factor, double Bias) FoldInRegularization()
+    /// <summary>Per-rating weights (λ_f, λ_b) of the fold-in ridge problem for a model trained with <paramref name="parameters"/>.</summary>
+    private static (double Factor, double Bias) FoldInRegularization(TrainingParameters parameters)
     {
         // A tiny floor keeps the normal equations positive definite when λ = 0.
         const double floor = 1e-6;
-        var lambda = (double)Parameters.Regularization;
-        return Parameters.Algorithm == Algorithm.Notebook
+        var lambda = (double)parameters.Regularization;
+        return parameters.Algorithm == Algorithm.Notebook
             ? (Math.Max(lambda / 2, floor), 0)
-            : (Math.Max(lambda, floor), Math.Max(Parameters.BiasRegularization, floor));
+            : (Math.Max(lambda, floor), Math.Max(parameters.BiasRegularization, floor));
     }
 
     /// <summary>Adds x xᵀ to the lower triangle of <paramref name="normal"/> (all Cholesky reads) and x·y to <paramref name="rhs"/>.</summary>

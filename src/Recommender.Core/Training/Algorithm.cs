@@ -33,4 +33,12 @@ public enum Algorithm
     /// N(u) the items u rated. The model stores each user's effective vector as their row, and y for fold-in.
     /// </summary>
     SvdPlusPlus = 4,
+
+    /// <summary>
+    /// The equal-weight mean of other biased models' predictions (by default the Bayesian sampler's and SVD++'s, each
+    /// at its own defaults), trained one after the other on the same ratings. The parts' rows are stored side by side,
+    /// scaled by √(1/P) for P parts, so the blend serves through the same rule: r̂ = μ + b_u + b_i + p_u·q_i with
+    /// averaged biases is exactly the mean of the parts' scores. See <c>BlendTrainer</c>.
+    /// </summary>
+    Blend = 5,
 }

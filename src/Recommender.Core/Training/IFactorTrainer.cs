@@ -32,6 +32,7 @@ public static class Trainers
             Algorithm.Notebook => new NotebookSgdTrainer(parameters),
             Algorithm.Bayesian => new BayesianTrainer(parameters),
             Algorithm.SvdPlusPlus => new SvdPlusPlusTrainer(parameters),
+            Algorithm.Blend => new BlendTrainer(parameters),
             _ => throw new ArgumentOutOfRangeException(nameof(parameters), parameters.Algorithm, "Unknown algorithm."),
         };
     }

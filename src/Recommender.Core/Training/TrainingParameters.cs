@@ -10,7 +10,8 @@ namespace Recommender.Core.Training;
 /// Defaults for <see cref="Algorithm.BiasedSgd"/> and <see cref="Algorithm.Als"/> were chosen by 5-fold cross-validation
 /// on the MovieLens latest-small training split only (see the README); those of <see cref="Algorithm.Bayesian"/> and
 /// <see cref="Algorithm.SvdPlusPlus"/> by cross-validation on that split and on synthetic sets of other shapes; the
-/// notebook's defaults are the notebook's own values.
+/// <see cref="Algorithm.Blend"/> is those two at their defaults, its Bayesian part with 16 samples (chosen by cross-validation
+/// on the training split); the notebook's defaults are the notebook's own values.
 /// </remarks>
 public sealed record TrainingParameters
 {
@@ -79,6 +80,15 @@ public sealed record TrainingParameters
     /// </summary>
     public int BurnIn { get; init; }
 
+    /// <summary>
+    /// <see cref="Algorithm.Blend"/>: the models whose predictions are averaged with equal weights, each with its own
+    /// parameters (biased algorithms only, no blend inside a blend). The blend's <see cref="Seed"/>, <see cref="Threads"/>,
+    /// <see cref="MinRating"/> and <see cref="MaxRating"/> replace the parts' own, and its <see cref="Factors"/> is the
+    /// width the parts take side by side (<see cref="BlendWidth"/>; the trainer records it). Null for every other algorithm.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<TrainingParameters>? Parts { get; init; }
+
     /// <summary>Lowest rating of the scale; predictions are clipped to it.</summary>
     public float MinRating { get; init; } = 0.5f;
 
@@ -137,8 +147,43 @@ public sealed record TrainingParameters
             BiasRegularization = 0.01f,
             InitStandardDeviation = 0.05,
         },
+        Algorithm.Blend => Blend(For(Algorithm.Bayesian) with { Samples = 16 }, For(Algorithm.SvdPlusPlus)),
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown algorithm."),
     };
+
+    /// <summary>
+    /// A blend of <paramref name="parts"/> with the default seed, threads and rating scale. Its own SGD, regularization
+    /// and epoch fields are unused: each part trains with its own.
+    /// </summary>
+    public static TrainingParameters Blend(params TrainingParameters[] parts)
+    {
+        var blend = new TrainingParameters
+        {
+            Algorithm = Algorithm.Blend,
+            Parts = parts,
+            Epochs = 1,
+            LearningRate = 0f,
+            LearningRateDecay = 1f,
+            Regularization = 0f,
+            BiasRegularization = 0f,
+            EarlyStoppingPatience = 0,
+        };
+        return blend with { Factors = blend.BlendWidth };
+    }
+
+    /// <summary>The factors a model of these parameters stores side by side: k·S for the Bayesian sampler, the sum of the parts' for a blend, else k.</summary>
+    [JsonIgnore]
+    public int BlendWidth => Algorithm switch
+    {
+        Algorithm.Blend => Parts?.Sum(p => p.BlendWidth) ?? 0,
+        Algorithm.Bayesian => Factors * Samples,
+        _ => Factors,
+    };
+
+    /// <summary>A blend's parts as they train: each with the blend's seed, threads and rating scale.</summary>
+    public IReadOnlyList<TrainingParameters> ResolvedParts() =>
+        Parts?.Select(p => p with { Seed = Seed, Threads = Threads, MinRating = MinRating, MaxRating = MaxRating }).ToArray()
+        ?? throw new InvalidOperationException("Only a blend has parts.");
 
     /// <summary>The standard deviation actually used for initialisation.</summary>
     [JsonIgnore]
@@ -148,10 +193,10 @@ public sealed record TrainingParameters
     public void Validate()
     {
         Check(Enum.IsDefined(Algorithm), nameof(Algorithm), "is not a known algorithm");
-        Check(Factors is >= 1 and <= MaxFactors, nameof(Factors), $"must be between 1 and {MaxFactors}");
+        Check(Algorithm == Algorithm.Blend || Factors is >= 1 and <= MaxFactors, nameof(Factors), $"must be between 1 and {MaxFactors}");
         Check(Epochs is >= 1 and <= 100_000, nameof(Epochs), "must be between 1 and 100000");
         Check(float.IsFinite(LearningRate) && LearningRate >= 0 && LearningRate < 1, nameof(LearningRate), "must be in [0, 1)");
-        Check(Algorithm is Algorithm.Als or Algorithm.Bayesian || LearningRate > 0, nameof(LearningRate), "must be positive for SGD");
+        Check(Algorithm is Algorithm.Als or Algorithm.Bayesian or Algorithm.Blend || LearningRate > 0, nameof(LearningRate), "must be positive for SGD");
         Check(float.IsFinite(LearningRateDecay) && LearningRateDecay is > 0 and <= 1, nameof(LearningRateDecay), "must be in (0, 1]");
         Check(float.IsFinite(Regularization) && Regularization >= 0, nameof(Regularization), "must be a finite non-negative number");
         Check(Algorithm != Algorithm.Als || Regularization > 0, nameof(Regularization), "must be positive for ALS");
@@ -169,6 +214,26 @@ public sealed record TrainingParameters
         Check(Threads is >= 0 and <= 1024, nameof(Threads), "must be between 0 (one per processor) and 1024");
         Check(float.IsFinite(MinRating) && float.IsFinite(MaxRating) && MinRating < MaxRating, nameof(MinRating),
             "must be finite and below MaxRating");
+        Check((Algorithm == Algorithm.Blend) == (Parts is not null), nameof(Parts), "must be given for a blend and only for a blend");
+        if (Parts is { } parts)
+        {
+            Check(parts.Count is >= 2 and <= 4, nameof(Parts), "must list two to four models");
+            foreach (var part in parts)
+            {
+                Check(part is { Algorithm: Algorithm.BiasedSgd or Algorithm.Als or Algorithm.Bayesian or Algorithm.SvdPlusPlus }, nameof(Parts),
+                    "may only hold biased-sgd, als, bayesian or svdpp models");
+                try
+                {
+                    part.Validate();
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ArgumentException($"{nameof(Parts)}: the {part.Algorithm} part's {e.Message}", nameof(Parts), e);
+                }
+            }
+
+            Check(BlendWidth <= MaxFactors, nameof(Parts), $"must not take more than {MaxFactors} factors side by side (Bayesian parts take Factors × Samples)");
+        }
     }
 
     private static void Check(bool condition, string field, string message)
