@@ -7,10 +7,10 @@ namespace Recommender.Core.Training;
 /// a <c>with</c> expression. <see cref="Validate"/> names the first invalid field.
 /// </summary>
 /// <remarks>
-/// Defaults for <see cref="Algorithm.BiasedSgd"/> and <see cref="Algorithm.Als"/> were chosen by 5-fold cross-validation
-/// on the MovieLens latest-small training split only (see the README); those of <see cref="Algorithm.Bayesian"/> and
-/// <see cref="Algorithm.SvdPlusPlus"/> by cross-validation on that split and on synthetic sets of other shapes; the
-/// <see cref="Algorithm.Blend"/> is those two at their defaults, its Bayesian part with 16 samples (chosen by cross-validation
+/// Defaults for <see cref="Algorithm.BiasedSgd"/>, <see cref="Algorithm.Als"/>, <see cref="Algorithm.Bayesian"/> and
+/// <see cref="Algorithm.SvdPlusPlus"/> were chosen by cross-validation on the MovieLens latest-small training split and
+/// on synthetic sets of other shapes, never on a test split (README, "Accuracy"); the
+/// <see cref="Algorithm.Blend"/> is the last two at their defaults, its Bayesian part with 16 samples (chosen by cross-validation
 /// on the training split); the notebook's defaults are the notebook's own values.
 /// </remarks>
 public sealed record TrainingParameters
@@ -38,7 +38,7 @@ public sealed record TrainingParameters
     /// L2 regularization λ of the user and item factors (SVD++: and of y). The Bayesian sampler infers its precisions
     /// and does not read it: there it is only the per-rating weight of fold-in's ridge problem.
     /// </summary>
-    public float Regularization { get; init; } = 0.07f;
+    public float Regularization { get; init; } = 0.04f;
 
     /// <summary>L2 regularization of the user and item biases (unused by the notebook algorithm; Bayesian: fold-in only).</summary>
     public float BiasRegularization { get; init; } = 0.01f;
@@ -102,9 +102,9 @@ public sealed record TrainingParameters
         Algorithm.Als => new TrainingParameters
         {
             Algorithm = Algorithm.Als,
-            Factors = 32,
+            Factors = 64,
             Epochs = 15,
-            Regularization = 0.12f,
+            Regularization = 0.06f,
             BiasRegularization = 0.1f,
             LearningRate = 0f,
             LearningRateDecay = 1f,
