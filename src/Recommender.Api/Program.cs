@@ -6,6 +6,7 @@ using Recommender.Api.Startup;
 using Recommender.Api.Telemetry;
 using Serilog;
 
+TelemetryRegistration.NativeRequestTags();
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppFolder.ContentRoot(args) });
 
 // preserveStaticLogger: this host's ILogger<T> loggers write to this host's Serilog logger, never to the static
@@ -25,6 +26,7 @@ builder.Services.AddRecommenderTelemetry(builder.Configuration);
 
 var app = builder.Build();
 
+app.UseRecommenderTracing();
 app.UseDrain();
 app.UseSecurityHeaders();
 app.UseExceptionHandler();

@@ -142,8 +142,12 @@ public sealed partial class TelemetryTests
         await client.GetAsync("/health/live");
         lock (spans)
         {
-            Assert.Contains(spans, a => a.Kind == ActivityKind.Server && a.DisplayName.Contains("recommendations", StringComparison.Ordinal));
-            Assert.DoesNotContain(spans, a => a.Kind == ActivityKind.Server && a.DisplayName.Contains("health", StringComparison.Ordinal));
+            var request = Assert.Single(spans, a => a.Kind == ActivityKind.Server && a.DisplayName == "GET /api/users/{userId}/recommendations");
+            Assert.Equal("GET", request.GetTagItem("http.request.method"));
+            Assert.Equal("/api/users/{userId}/recommendations", request.GetTagItem("http.route"));
+            Assert.Equal(200, request.GetTagItem("http.response.status_code"));
+            Assert.DoesNotContain(spans, a => a.Kind == ActivityKind.Server && (a.DisplayName.Contains("health", StringComparison.Ordinal)
+                || (a.GetTagItem("url.path") as string)?.StartsWith("/health", StringComparison.Ordinal) == true));
         }
     }
 
