@@ -34,8 +34,10 @@ app.UseStatusCodePages();
 app.UseSerilogRequestLogging();
 app.UseDefaultFiles();
 app.UseStaticFiles();
-app.UseSwagger(OpenApiSetup.ConfigureEndpoint);
-app.UseSwaggerUI(options => options.DocumentTitle = "Recommender.Api");
+// Only requests under /swagger go through Swagger's two middlewares (each matched every path, one with a regex).
+app.UseWhen(
+    context => context.Request.Path.StartsWithSegments("/swagger"),
+    swagger => swagger.UseSwagger(OpenApiSetup.ConfigureEndpoint).UseSwaggerUI(options => options.DocumentTitle = "Recommender.Api"));
 app.UsePathIds();
 app.UseRecommenderSecurity();
 
