@@ -3,7 +3,8 @@
 # scraped every second and traces recorded (Telemetry:Traces), one with both off, measured alternately with wrk
 # (GET /api/users/{id}/recommendations?count=10, 64 connections, REPEAT rounds of SECONDS each) in one run.
 # usage: bench/telemetry.sh RATINGS_FILE [SECONDS] [REPEAT]     (e.g. MovieLens ml-latest-small ratings.csv)
-#   TRACES=false keeps traces off on the telemetry-on service too, to tell the metrics' cost from the traces'.
+#   TRACES=false keeps traces off on the telemetry-on service too, to tell the metrics' cost from the traces';
+#   TRACE_RATIO=R records that share of traces (Telemetry:TraceSampleRatio, 1 by default).
 # Last line: "telemetry on R1 req/s (p99 P1 ms), off R2 req/s (p99 P2 ms): on/off ratio X" (medians of the rounds).
 set -euo pipefail
 ratings=${1:?usage: bench/telemetry.sh RATINGS_FILE [SECONDS] [REPEAT]}
@@ -26,6 +27,7 @@ start() { # NAME PORT TELEMETRY(true|false)
     Serilog__MinimumLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production RateLimits__Enabled=false \
     Auth__Keys__0__Name=bench Auth__Keys__0__Key="$key" Auth__Keys__0__Role=admin \
     Telemetry__Prometheus="$3" Telemetry__Traces="$([ "$3" = true ] && echo "${TRACES:-true}" || echo false)" \
+    Telemetry__TraceSampleRatio="${TRACE_RATIO:-1}" \
     dotnet "$work/app/Recommender.Api.dll" --urls "http://127.0.0.1:$2" >"$work/$1/service.log" 2>&1 &
   pids+=($!)
   local base="http://127.0.0.1:$2"

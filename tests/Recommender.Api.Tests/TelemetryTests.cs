@@ -152,6 +152,31 @@ public sealed partial class TelemetryTests
     }
 
     [Fact]
+    public async Task TraceSampleRatio_LeavesUnsampledRequestsUnrecorded_AndAnOutOfRangeRatioStopsStartUp()
+    {
+        var spans = new List<Activity>();
+        using (var app = new RecommenderApp(
+            settings: new() { ["Telemetry:Traces"] = "true", ["Telemetry:TraceSampleRatio"] = "0.000000001" },
+            services: s => s.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans))))
+        {
+            var client = app.CreateClient();
+            await app.WaitForModelAsync();
+            for (var n = 0; n < 20; n++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/users/Hermione/recommendations")).StatusCode);
+            }
+
+            lock (spans)
+            {
+                Assert.DoesNotContain(spans, a => a.Kind == ActivityKind.Server);
+            }
+        }
+
+        var error = RecommenderApp.StartUpFailure(() => new RecommenderApp(settings: new() { ["Telemetry:TraceSampleRatio"] = "0" }));
+        Assert.Contains("Telemetry:TraceSampleRatio must be above 0 and at most 1", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GrafanaDashboard_QueriesOnlyMetricsTheServiceEmits()
     {
         var settings = ApiKeyTests.Keys(new() { ["RateLimits:Enabled"] = "true", ["RateLimits:PermitsPerSecond"] = "1", ["RateLimits:Burst"] = "8" });

@@ -59,22 +59,7 @@ public class BlendTests
     {
         var data = Synthetic.LowRank(users: 200, items: 100, rank: 3, noise: 0.3, density: 0.3, seed: 6);
         var model = Trainers.Create(Blend(SmallBayesian, SmallSvdPlusPlus)).Fit(data).Model;
-        for (var u = 0; u < 5; u++)
-        {
-            var ratings = Enumerable.Range(0, data.Count).Where(n => data.UserIndices[n] == u)
-                .Select(n => (data.ItemIndices[n], data.Values[n])).ToList();
-            var folded = model.FoldIn(ratings, u);
-            var trained = model.User(u);
-            var sse = 0.0;
-            for (var i = 0; i < model.Items.Count; i++)
-            {
-                var d = model.Predict(folded, i).Value - model.Predict(trained, i).Value;
-                sse += d * d;
-            }
-
-            Assert.False(folded.IsFallback);
-            Assert.True(Math.Sqrt(sse / model.Items.Count) < 0.1, $"user {u}: fold-in differs from training by {Math.Sqrt(sse / model.Items.Count):F4} RMSE");
-        }
+        FoldInAssert.PredictsLikeTheTrainedUsers(model, data);
     }
 
     [Fact]

@@ -191,22 +191,7 @@ public class FactorModelTests
             Regularization = 0.05f, BiasRegularization = 0.05f, EarlyStoppingPatience = 0, MinRating = -100, MaxRating = 100,
         };
         var model = Train(data, parameters);
-        for (var u = 0; u < 5; u++)
-        {
-            var ratings = Enumerable.Range(0, data.Count).Where(n => data.UserIndices[n] == u)
-                .Select(n => (data.ItemIndices[n], data.Values[n])).ToList();
-            var folded = model.FoldIn(ratings, u);
-            var trained = model.User(u);
-            var sse = 0.0;
-            for (var i = 0; i < model.Items.Count; i++)
-            {
-                var d = model.Predict(folded, i).Value - model.Predict(trained, i).Value;
-                sse += d * d;
-            }
-
-            Assert.True(Math.Sqrt(sse / model.Items.Count) < 0.1, $"user {u}: fold-in differs from training by {Math.Sqrt(sse / model.Items.Count):F4} RMSE");
-            Assert.Equal(trained.RatedItems.ToArray(), folded.RatedItems.ToArray());
-        }
+        FoldInAssert.PredictsLikeTheTrainedUsers(model, data);
     }
 
     [Fact]

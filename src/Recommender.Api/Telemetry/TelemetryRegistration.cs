@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using OpenTelemetry.Metrics;
+using Recommender.Api.Options;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Recommender.Api.Security;
@@ -22,6 +23,12 @@ public sealed class TelemetryOptions
 
     /// <summary>An OTLP collector (for example http://localhost:4317) to export metrics and traces to; none by default.</summary>
     public string? OtlpEndpoint { get; set; }
+
+    /// <summary>
+    /// The share of traces recorded, in (0, 1]: a request or training run that starts a trace is recorded with this
+    /// probability (decided by its trace id), and one that continues a caller's trace follows the caller's decision.
+    /// </summary>
+    public double TraceSampleRatio { get; set; } = 1;
 }
 
 internal static class TelemetryRegistration
@@ -45,7 +52,9 @@ internal static class TelemetryRegistration
     public static IServiceCollection AddRecommenderTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        services.Configure<TelemetryOptions>(configuration.GetSection(TelemetryOptions.SectionName));
+        services.AddStartupOptions<TelemetryOptions>(TelemetryOptions.SectionName)
+            .Validate(o => o.TraceSampleRatio is > 0 and <= 1, $"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.TraceSampleRatio)} must be above 0 and at most 1.")
+            .ValidateOnStart();
         services.AddSingleton<ServiceGauges>();
         services.AddHostedService(provider => provider.GetRequiredService<ServiceGauges>());
         var otlp = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
@@ -69,6 +78,10 @@ internal static class TelemetryRegistration
             telemetry.WithTracing(tracing =>
             {
                 tracing.AddSource(RecommenderTelemetry.Name, AspNetCoreSource).AddHttpClientInstrumentation();
+                if (options.TraceSampleRatio is > 0 and < 1)
+                {
+                    tracing.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.TraceSampleRatio)));
+                }
                 if (otlp is not null)
                 {
                     tracing.AddOtlpExporter(exporter => exporter.Endpoint = otlp);
@@ -96,6 +109,9 @@ internal static class TelemetryRegistration
 
         return app;
     }
+
+    /// <summary>Each route's span name per method, formatted once.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Method, string Route), string> SpanNames = new();
 
     private static async Task TraceRequestAsync(HttpContext context, RequestDelegate next)
     {
@@ -134,7 +150,7 @@ internal static class TelemetryRegistration
             if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route })
             {
                 span.SetTag("http.route", route);
-                span.DisplayName = $"{context.Request.Method} {route}";
+                span.DisplayName = SpanNames.GetOrAdd((context.Request.Method, route), key => $"{key.Method} {key.Route}");
             }
         }
     }
