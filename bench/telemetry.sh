@@ -4,7 +4,8 @@
 # (GET /api/users/{id}/recommendations?count=10, 64 connections, REPEAT rounds of SECONDS each) in one run.
 # usage: bench/telemetry.sh RATINGS_FILE [SECONDS] [REPEAT]     (e.g. MovieLens ml-latest-small ratings.csv)
 #   TRACES=false keeps traces off on the telemetry-on service too, to tell the metrics' cost from the traces';
-#   TRACE_RATIO=R records that share of traces (Telemetry:TraceSampleRatio, 1 by default).
+#   TRACE_RATIO=R records that share of traces (Telemetry:TraceSampleRatio, 1 by default); WARMUP=S (30) seconds of
+#   unmeasured load on each service first, so neither is still compiling its request path when the rounds start.
 # Last line: "telemetry on R1 req/s (p99 P1 ms), off R2 req/s (p99 P2 ms): on/off ratio X" (medians of the rounds).
 set -euo pipefail
 ratings=${1:?usage: bench/telemetry.sh RATINGS_FILE [SECONDS] [REPEAT]}
@@ -55,7 +56,7 @@ scraper=$!
 # One run against the service on port $1: wrk's report, then "cpu <µs of that service's CPU per request>".
 measure() { measured "${pids[$([ "$1" = "$on" ] && echo 0 || echo 1)]}" -c64 -d"${seconds}s" -s "$work/recommend.lua" "http://127.0.0.1:$1"; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-for port in "$on" "$off"; do measure "$port" >/dev/null; done   # warm-up of both
+for port in "$on" "$off"; do wrk -t2 -c64 -d"${WARMUP:-30}s" -s "$work/recommend.lua" "http://127.0.0.1:$port" >/dev/null 2>&1; done
 for round in $(seq "$repeat"); do
   # Odd rounds measure "on" first, even rounds "off" first: neither side always runs right after the other.
   order=$([ $((round % 2)) -eq 1 ] && echo "on off" || echo "off on")
