@@ -76,6 +76,24 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [ChromiumFact]
+    public async Task Dashboard_ShowsABlendsParts_AndColoursRatingsOnTheConfiguredScale()
+    {
+        var page = await StartAsync(settings: new() { ["Training:Algorithm"] = "Blend", ["Ratings:Max"] = "10" });
+
+        var shown = await page.WaitForAsync("""
+            (() => {
+                const legend = document.querySelector('#matrix .legend');
+                if (!legend || !document.getElementById('matrix-table')) return null;
+                return { model: document.getElementById('model-algorithm').textContent, legend: legend.textContent };
+            })()
+            """, "the predicted-rating heat-map", Timeout);
+
+        Assert.Equal("Blend · 576 factors: Bayesian 32 × 16 samples + SvdPlusPlus 64 · ranking by ease", shown.GetProperty("model").GetString());
+        Assert.Contains("10.0", shown.GetProperty("legend").GetString(), StringComparison.Ordinal);
+        Assert.Empty(page.Errors);
+    }
+
+    [ChromiumFact]
     public async Task Dashboard_RecommendsHermionesTwoUnratedSongs_WhenSheIsChosenInTheSearchBox()
     {
         var page = await StartAsync();
@@ -165,9 +183,10 @@ public sealed class DashboardTests : IAsyncLifetime
     /// posts through the API), a browser, and / loaded in a 1280 × 900 tab.
     /// </summary>
     private async Task<BrowserPage> StartAsync(
-        Action<IServiceCollection>? services = null, Func<HttpClient, Task>? prepare = null, bool waitUntilReady = true)
+        Action<IServiceCollection>? services = null, Func<HttpClient, Task>? prepare = null, bool waitUntilReady = true,
+        Dictionary<string, string?>? settings = null)
     {
-        _app = new RecommenderApp(demo: prepare is null, services: services);
+        _app = new RecommenderApp(demo: prepare is null, services: services, settings: settings);
         _app.UseKestrel(0);
         _app.StartServer();
         if (prepare is null)

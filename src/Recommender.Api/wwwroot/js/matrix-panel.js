@@ -25,7 +25,7 @@ export function setupMatrixPanel() {
 
 /** Shows the matrices for the serving model; large catalogues get lists instead. */
 export async function showMatrices(model) {
-    ratingScale = { min: model.parameters?.MinRating ?? 0.5, max: model.parameters?.MaxRating ?? 5 };
+    ratingScale = { min: model.parameters?.minRating ?? 0.5, max: model.parameters?.maxRating ?? 5 };
     const small = model.counts && model.counts.users <= heatmapLimit && model.counts.items <= heatmapLimit;
     document.getElementById('matrix-small').hidden = !small;
     document.getElementById('matrix-large').hidden = small || !model.version;

@@ -31,13 +31,22 @@ export async function loadModel() {
     return model;
 }
 
+/** Factors and epochs, or for a blend the factors each part takes side by side. */
+function shape(p) {
+    if (p.parts) {
+        const width = part => (part.algorithm === 'Bayesian' ? `${part.factors} × ${part.samples} samples` : `${part.factors}`);
+        return `${p.factors} factors: ${p.parts.map(part => `${part.algorithm} ${width(part)}`).join(' + ')}`;
+    }
+
+    return `${p.factors} factors · ${p.epochs} ${p.epochs === 1 ? 'epoch' : 'epochs'}`;
+}
+
 function showModel(model) {
     const p = model.parameters ?? {};
     const m = model.metrics;
     document.getElementById('model-version').textContent = model.version ?? 'none yet';
     document.getElementById('model-algorithm').textContent = model.algorithm
-        ? `${model.algorithm} · ${p.factors} factors · ${p.epochs} ${p.epochs === 1 ? 'epoch' : 'epochs'}`
-            + (model.ranking ? ` · ranking by ${model.ranking.algorithm}` : '') : '–';
+        ? `${model.algorithm} · ${shape(p)}` + (model.ranking ? ` · ranking by ${model.ranking.algorithm}` : '') : '–';
     document.getElementById('model-trained').textContent = when(model.trainedAt);
     document.getElementById('model-counts').textContent = model.counts
         ? `${model.counts.users} users × ${model.counts.items} items, ${model.counts.ratings} ratings` : '–';
