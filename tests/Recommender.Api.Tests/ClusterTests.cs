@@ -31,7 +31,7 @@ public sealed class ClusterTests
     }
 
     /// <summary>A node on <paramref name="store"/>'s database, with a snapshot folder of its own.</summary>
-    private static RecommenderApp Node(
+    internal static RecommenderApp Node(
         StoreDirectory store, string role, string name, Action<IServiceCollection>? services = null, string poll = "00:00:00.050", string? redis = null) =>
         new(store: store, services: services, settings: new()
         {
