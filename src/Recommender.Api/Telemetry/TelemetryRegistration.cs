@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using OpenTelemetry.Metrics;
-using Recommender.Api.Options;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Recommender.Api.Options;
 using Recommender.Api.Security;
 
 namespace Recommender.Api.Telemetry;
@@ -82,6 +84,7 @@ internal static class TelemetryRegistration
                 {
                     tracing.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.TraceSampleRatio)));
                 }
+
                 if (otlp is not null)
                 {
                     tracing.AddOtlpExporter(exporter => exporter.Endpoint = otlp);
@@ -111,7 +114,7 @@ internal static class TelemetryRegistration
     }
 
     /// <summary>Each route's span name per method, formatted once.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Method, string Route), string> SpanNames = new();
+    private static readonly ConcurrentDictionary<(string Method, string Route), string> SpanNames = new();
 
     private static async Task TraceRequestAsync(HttpContext context, RequestDelegate next)
     {
@@ -144,7 +147,7 @@ internal static class TelemetryRegistration
             span.SetTag("http.response.status_code", status);
             if (status >= 500 && span.GetTagItem("error.type") is null)
             {
-                span.SetTag("error.type", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                span.SetTag("error.type", status.ToString(CultureInfo.InvariantCulture));
             }
 
             if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route })
