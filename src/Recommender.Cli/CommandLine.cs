@@ -103,12 +103,7 @@ internal sealed partial class CommandLine
             var other => throw new UsageException($"--algorithm must be biased-sgd, als, notebook, bayesian, svdpp or blend, not '{other}'."),
         };
         var p = TrainingParameters.For(algorithm);
-        if (algorithm == Algorithm.Blend)
-        {
-            return BlendParameters(p);
-        }
-
-        p = p with
+        p = algorithm == Algorithm.Blend ? RefuseBlendPartOptions(p) : p with
         {
             Factors = Int("--factors") ?? p.Factors,
             Epochs = Int("--epochs") ?? p.Epochs,
@@ -117,13 +112,16 @@ internal sealed partial class CommandLine
             Regularization = (float?)Double("--regularization") ?? p.Regularization,
             BiasRegularization = (float?)Double("--bias-regularization") ?? p.BiasRegularization,
             InitStandardDeviation = Double("--init-std") ?? p.InitStandardDeviation,
-            Seed = Int("--seed") ?? p.Seed,
             EarlyStoppingPatience = Int("--patience") ?? p.EarlyStoppingPatience,
+            Samples = Int("--samples") ?? p.Samples,
+            BurnIn = Int("--burn-in") ?? p.BurnIn,
+        };
+        p = p with
+        {
+            Seed = Int("--seed") ?? p.Seed,
             MinRating = (float?)Double("--min-rating") ?? p.MinRating,
             MaxRating = (float?)Double("--max-rating") ?? p.MaxRating,
             Threads = Int("--threads") ?? p.Threads,
-            Samples = Int("--samples") ?? p.Samples,
-            BurnIn = Int("--burn-in") ?? p.BurnIn,
         };
         try
         {
@@ -137,8 +135,8 @@ internal sealed partial class CommandLine
         return p;
     }
 
-    /// <summary>A blend's parts keep their own defaults: only the options every part shares may be given.</summary>
-    private TrainingParameters BlendParameters(TrainingParameters p)
+    /// <summary>A blend's parts keep their own defaults: only the options every part shares (seed, threads, scale) may be given.</summary>
+    private TrainingParameters RefuseBlendPartOptions(TrainingParameters blend)
     {
         string[] partOptions =
         [
@@ -153,23 +151,7 @@ internal sealed partial class CommandLine
             }
         }
 
-        p = p with
-        {
-            Seed = Int("--seed") ?? p.Seed,
-            MinRating = (float?)Double("--min-rating") ?? p.MinRating,
-            MaxRating = (float?)Double("--max-rating") ?? p.MaxRating,
-            Threads = Int("--threads") ?? p.Threads,
-        };
-        try
-        {
-            p.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-
-        return p;
+        return blend;
     }
 
     private T? Number<T>(string name, Func<string, T> parse)
