@@ -83,19 +83,8 @@ public sealed class TrainingOptions
     public TrainingParameters ToParameters(RatingsOptions ratings)
     {
         var defaults = TrainingParameters.For(Algorithm);
-        if (Algorithm == Algorithm.Blend)
-        {
-            // Each part keeps its own defaults; the validator refuses the model settings a blend does not read.
-            return defaults with
-            {
-                Seed = Seed,
-                Threads = Threads ?? Math.Max(1, Environment.ProcessorCount - 1),
-                MinRating = (float)ratings.Min,
-                MaxRating = (float)ratings.Max,
-            };
-        }
-
-        return defaults with
+        // A blend's parts keep their own defaults; the validator refuses the model settings a blend does not read.
+        var model = Algorithm == Algorithm.Blend ? defaults : defaults with
         {
             Factors = Factors ?? defaults.Factors,
             Epochs = Epochs ?? defaults.Epochs,
@@ -105,6 +94,9 @@ public sealed class TrainingOptions
             BiasRegularization = BiasRegularization ?? defaults.BiasRegularization,
             Samples = Samples ?? defaults.Samples,
             BurnIn = BurnIn ?? defaults.BurnIn,
+        };
+        return model with
+        {
             Seed = Seed,
             Threads = Threads ?? Math.Max(1, Environment.ProcessorCount - 1),
             MinRating = (float)ratings.Min,

@@ -31,6 +31,16 @@ public sealed class TelemetryOptions
     /// probability (decided by its trace id), and one that continues a caller's trace follows the caller's decision.
     /// </summary>
     public double TraceSampleRatio { get; set; } = 1;
+
+    /// <summary>Traces are recorded when <see cref="Traces"/> is on or an OTLP collector takes them.</summary>
+    public bool RecordsTraces => Traces || !string.IsNullOrWhiteSpace(OtlpEndpoint);
+
+    /// <summary>
+    /// The section as configured, for what is decided while services are registered and the pipeline is built (start-up
+    /// validates the bound options separately).
+    /// </summary>
+    public static TelemetryOptions Read(IConfiguration configuration) =>
+        configuration.GetSection(SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
 }
 
 internal static class TelemetryRegistration
@@ -53,7 +63,7 @@ internal static class TelemetryRegistration
     /// </summary>
     public static IServiceCollection AddRecommenderTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var options = TelemetryOptions.Read(configuration);
         services.AddStartupOptions<TelemetryOptions>(TelemetryOptions.SectionName)
             .Validate(o => o.TraceSampleRatio is > 0 and <= 1, $"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.TraceSampleRatio)} must be above 0 and at most 1.")
             .ValidateOnStart();
@@ -75,7 +85,7 @@ internal static class TelemetryRegistration
                 metrics.AddOtlpExporter(exporter => exporter.Endpoint = otlp);
             }
         });
-        if (options.Traces || otlp is not null)
+        if (options.RecordsTraces)
         {
             telemetry.WithTracing(tracing =>
             {
@@ -104,8 +114,8 @@ internal static class TelemetryRegistration
     /// </summary>
     public static WebApplication UseRecommenderTracing(this WebApplication app)
     {
-        var options = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        if (options.Traces || !string.IsNullOrWhiteSpace(options.OtlpEndpoint))
+        var options = TelemetryOptions.Read(app.Configuration);
+        if (options.RecordsTraces)
         {
             app.Use(TraceRequestAsync);
         }
@@ -161,7 +171,7 @@ internal static class TelemetryRegistration
     /// <summary>The scrape endpoint: for admin keys when keys are configured (open otherwise, like the rest of the API).</summary>
     public static WebApplication MapRecommenderTelemetry(this WebApplication app)
     {
-        var options = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var options = TelemetryOptions.Read(app.Configuration);
         if (options.Prometheus)
         {
             app.MapPrometheusScrapingEndpoint(options.MetricsPath)
