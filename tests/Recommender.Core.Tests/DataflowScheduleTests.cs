@@ -107,6 +107,32 @@ public class DataflowScheduleTests
     }
 
     /// <summary>
+    /// The grid holds every rating exactly once, and inside each block the ratings run in order of the larger side's
+    /// label, then the other side's (LIBMF's order: a row of the larger side is read once per block).
+    /// </summary>
+    [Theory]
+    [InlineData(53, 17)]
+    [InlineData(17, 53)]
+    public void BlockGrid_HoldsEveryRatingOnce_SortedInsideEachBlockByTheLargerSide(int userCount, int itemCount)
+    {
+        var data = Synthetic.LowRank(users: userCount, items: itemCount, rank: 2, noise: 0.1, density: 0.6, seed: 9);
+        var grid = BlockGrid.Build(data, 8, new Random(4));
+        var expected = Enumerable.Range(0, data.Count).Select(n => (data.UserIndices[n], data.ItemIndices[n], data.Values[n])).Order();
+        var held = Enumerable.Range(0, data.Count).Select(n => (grid.UserOrder[grid.Users[n]], grid.ItemOrder[grid.Items[n]], grid.Values[n])).Order();
+        Assert.Equal(expected, held);
+        var byUser = userCount >= itemCount;
+        for (var block = 0; block < 64; block++)
+        {
+            for (var n = grid.Starts[block] + 1; n < grid.Starts[block + 1]; n++)
+            {
+                var previous = byUser ? (grid.Users[n - 1], grid.Items[n - 1]) : (grid.Items[n - 1], grid.Users[n - 1]);
+                var current = byUser ? (grid.Users[n], grid.Items[n]) : (grid.Items[n], grid.Users[n]);
+                Assert.True(previous.CompareTo(current) < 0, $"block {block}: {previous} before {current}");
+            }
+        }
+    }
+
+    /// <summary>
     /// A block that throws, on whichever thread runs it, fails the epoch on the caller's thread with its exception —
     /// not the process, and without leaving the other threads waiting for blocks that can no longer become ready.
     /// </summary>
