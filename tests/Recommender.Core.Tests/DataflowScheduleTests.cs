@@ -121,6 +121,7 @@ public class DataflowScheduleTests
         var held = Enumerable.Range(0, data.Count).Select(n => (grid.UserOrder[grid.Users[n]], grid.ItemOrder[grid.Items[n]], grid.Values[n])).Order();
         Assert.Equal(expected, held);
         var byUser = userCount >= itemCount;
+        Assert.Equal(byUser, grid.SortedByUser);
         for (var block = 0; block < 64; block++)
         {
             for (var n = grid.Starts[block] + 1; n < grid.Starts[block + 1]; n++)

@@ -51,6 +51,9 @@ internal sealed class BlockGrid
 
     public float[] Values { get; }
 
+    /// <summary>Whether each block is sorted by user (users are the larger side), else by item.</summary>
+    public bool SortedByUser => UserOrder.Length >= ItemOrder.Length;
+
     /// <summary>
     /// The grid size for a thread count: 8 bands up to four threads, so one to four threads train the same model; from
     /// five on, two bands per thread, so every thread finds a block whose bands are free.
@@ -73,7 +76,7 @@ internal sealed class BlockGrid
 
         // Every rating in (larger side's label, other side's label) order, by two stable counting sorts; the blocks
         // are then filled in that order, so each block is sorted the same way.
-        var order = userOrder.Length >= itemOrder.Length
+        var order = userOrder.Length >= itemOrder.Length // SortedByUser
             ? StableSort(userOf, userOrder.Length, StableSort(itemOf, itemOrder.Length, null))
             : StableSort(itemOf, itemOrder.Length, StableSort(userOf, userOrder.Length, null));
         var starts = new int[size * size + 1];

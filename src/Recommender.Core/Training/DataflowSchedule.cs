@@ -33,9 +33,11 @@ internal sealed class DataflowSchedule : IDisposable
     private readonly int[] _done;
 
     /// <summary>
-    /// The thread that last ran a block of each band of the larger side. A thread takes such a band's blocks first,
+    /// The thread that last ran a block of each band of the smaller side. A thread takes such a band's blocks first,
     /// so the band's rows stay in its core's cache instead of moving between cores with every block; a thread with
-    /// none of its bands ready takes any ready block and the band with it.
+    /// none of its bands ready takes any ready block and the band with it. The smaller side is the one a block reads in
+    /// random order (<see cref="BlockGrid"/> sorts each block by the larger side, whose rows it reads once each, in
+    /// address order), and its band is the one that can fit a core's cache.
     /// </summary>
     private readonly int[] _holder;
     private readonly bool _cacheItemBands;
@@ -64,7 +66,7 @@ internal sealed class DataflowSchedule : IDisposable
             _holder[band] = band % _threads;
         }
 
-        _cacheItemBands = grid.ItemOrder.Length >= grid.UserOrder.Length;
+        _cacheItemBands = grid.SortedByUser;
         _errors = new double[size * size];
         _bandTotals = new double[size * size];
         _rowsBySize = new int[size][];
@@ -252,7 +254,7 @@ internal sealed class DataflowSchedule : IDisposable
         }
     }
 
-    /// <summary>The band of block (order, row) on the side whose rows take more memory: the item band if items outnumber users.</summary>
+    /// <summary>The band of block (order, row) on the side a block is not sorted by: the item band if it is sorted by user.</summary>
     private int CachedBand(int order, int row) => _cacheItemBands ? (row + _strata[order]) % _grid.Size : row;
 
     /// <summary>Counts the finished block and releases the next blocks of its user band and its item band.</summary>
