@@ -13,7 +13,7 @@
 #   41-iteration run minus that of a 1-iteration run, so reading the file and writing the model cancel out:
 #   updates/s = 40 × training ratings / difference. Test RMSE from `mf-predict` with the 41-iteration model.
 # - ours: `recommender evaluate --json` with k = 100, 40 epochs, --threads T and the default learning settings
-#   (rate 0.01, decay 0.98, λ 0.07): updatesPerSecond times the 40 epochs inside the process; test RMSE on the test file.
+#   (rate 0.01, decay 0.98, λ 0.04): updatesPerSecond times the 40 epochs inside the process; test RMSE on the test file.
 # Ratios are ours / LIBMF and each side's 2-thread / 1-thread, both as ratios of the medians and as the median of
 # the ratios taken within each round (the two runs of a round are seconds apart, so they share the host's load).
 #
