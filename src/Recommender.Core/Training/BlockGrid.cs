@@ -52,7 +52,7 @@ internal sealed class BlockGrid
     public float[] Values { get; }
 
     /// <summary>Whether each block is sorted by user (users are the larger side), else by item.</summary>
-    public bool SortedByUser => UserOrder.Length >= ItemOrder.Length;
+    public bool SortedByUser => SortsByUser(UserOrder.Length, ItemOrder.Length);
 
     /// <summary>
     /// The grid size for a thread count: 8 bands up to four threads, so one to four threads train the same model; from
@@ -76,7 +76,7 @@ internal sealed class BlockGrid
 
         // Every rating in (larger side's label, other side's label) order, by two stable counting sorts; the blocks
         // are then filled in that order, so each block is sorted the same way.
-        var order = userOrder.Length >= itemOrder.Length // SortedByUser
+        var order = SortsByUser(userOrder.Length, itemOrder.Length)
             ? StableSort(userOf, userOrder.Length, StableSort(itemOf, itemOrder.Length, null))
             : StableSort(itemOf, itemOrder.Length, StableSort(userOf, userOrder.Length, null));
         var starts = new int[size * size + 1];
@@ -125,6 +125,9 @@ internal sealed class BlockGrid
         var start = First(band, count, size);
         return (start, First(band + 1, count, size) - start);
     }
+
+    /// <summary>Blocks are sorted by the side with more rows; by user when the two are even.</summary>
+    private static bool SortsByUser(int users, int items) => users >= items;
 
     /// <summary>
     /// The positions 0 … n − 1, taken in the order of <paramref name="input"/> (or ascending when null), stably sorted
