@@ -74,39 +74,31 @@ internal sealed class BlockGrid
             itemOf[n] = itemLabel[data.ItemIndices[n]];
         }
 
-        // Every rating in (larger side's label, other side's label) order, by two stable counting sorts; the blocks
-        // are then filled in that order, so each block is sorted the same way.
-        var order = SortsByUser(userOrder.Length, itemOrder.Length)
+        // Three stable counting sorts: by the smaller side's label, by the larger side's, then by block — so each
+        // block's ratings run in (larger side's label, other side's label) order.
+        var byLabels = SortsByUser(userOrder.Length, itemOrder.Length)
             ? StableSort(userOf, userOrder.Length, StableSort(itemOf, itemOrder.Length, null))
             : StableSort(itemOf, itemOrder.Length, StableSort(userOf, userOrder.Length, null));
-        var starts = new int[size * size + 1];
-        foreach (var n in order)
+        var blockOf = new int[data.Count];
+        for (var n = 0; n < data.Count; n++)
         {
-            starts[Block(userOf[n], itemOf[n]) + 1]++;
+            blockOf[n] = Band(userOf[n], userOrder.Length, size) * size + Band(itemOf[n], itemOrder.Length, size);
         }
 
-        for (var b = 0; b < size * size; b++)
-        {
-            starts[b + 1] += starts[b];
-        }
-
-        var next = starts[..^1];
+        var starts = Offsets(blockOf, size * size);
+        var placed = StableSort(blockOf, size * size, byLabels);
         var users = new int[data.Count];
         var items = new int[data.Count];
         var values = new float[data.Count];
-        foreach (var n in order)
+        for (var slot = 0; slot < placed.Length; slot++)
         {
-            var u = userOf[n];
-            var i = itemOf[n];
-            var slot = next[Block(u, i)]++;
-            users[slot] = u;
-            items[slot] = i;
+            var n = placed[slot];
+            users[slot] = userOf[n];
+            items[slot] = itemOf[n];
             values[slot] = data.Values[n];
         }
 
         return new BlockGrid(size, starts, users, items, values, userOrder, itemOrder);
-
-        int Block(int user, int item) => Band(user, userOrder.Length, size) * size + Band(item, itemOrder.Length, size);
     }
 
     /// <summary>The relabelled users of user band <paramref name="band"/>: [Start, Start + Length).</summary>
@@ -135,25 +127,32 @@ internal sealed class BlockGrid
     /// </summary>
     private static int[] StableSort(int[] keys, int keyCount, int[]? input)
     {
-        var firsts = new int[keyCount + 1];
-        foreach (var key in keys)
-        {
-            firsts[key + 1]++;
-        }
-
-        for (var key = 0; key < keyCount; key++)
-        {
-            firsts[key + 1] += firsts[key];
-        }
-
+        var next = Offsets(keys, keyCount);
         var sorted = new int[keys.Length];
         for (var j = 0; j < keys.Length; j++)
         {
             var position = input is null ? j : input[j];
-            sorted[firsts[keys[position]]++] = position;
+            sorted[next[keys[position]]++] = position;
         }
 
         return sorted;
+    }
+
+    /// <summary>Where each key's run starts once sorted by key: offsets[k] = #keys below k, for k = 0 … keyCount.</summary>
+    private static int[] Offsets(int[] keys, int keyCount)
+    {
+        var offsets = new int[keyCount + 1];
+        foreach (var key in keys)
+        {
+            offsets[key + 1]++;
+        }
+
+        for (var key = 0; key < keyCount; key++)
+        {
+            offsets[key + 1] += offsets[key];
+        }
+
+        return offsets;
     }
 
     private static int[] Inverse(int[] order)
